@@ -1,0 +1,1 @@
+"""Classifier: business line, cause, flags, emotion, severity and complexity of each complaint."""

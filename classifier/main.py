@@ -1,0 +1,28 @@
+"""Classifier's composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from classifier import api, consumer, models
+from classifier.settings import ClassifierSettings
+from shared.bus import Bus
+from shared.clock import Clock
+from shared.service import Service, assemble, consumer_for, standalone_app
+
+NAME = "classifier"
+
+
+def build(settings: ClassifierSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock) -> Service:
+    """Wire the classifier's consumer, relay and dry-run route."""
+    service = assemble(name=NAME, settings=settings, engine=engine, bus=bus, clock=clock,
+                       outbox=models.outbox, inbox=models.inbox)
+    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.ROUTES))
+    service.router = api.router
+    return service
+
+
+def create_app() -> FastAPI:
+    """ASGI factory for uvicorn."""
+    return standalone_app(NAME, build, ClassifierSettings())

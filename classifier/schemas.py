@@ -1,0 +1,26 @@
+"""HTTP models of the classifier's dry-run API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ClassifyRequest(BaseModel):
+    """A text to classify without storing anything."""
+
+    text: str = Field(min_length=1, max_length=20_000, examples=["信用卡年费被乱收，要求退还"])
+
+
+class ClassifyResult(BaseModel):
+    """The codes the classifier would assign, and why."""
+
+    business_line: str
+    cause: str
+    flags: list[str]
+    emotion: str
+    severity: str
+    complexity: str
+    confidence: dict[str, float]
+    explanation: list[str]
+    needs_review: bool
+    model_version: str

@@ -1,0 +1,1 @@
+"""Intake: the HTTP API channel systems post complaints to."""

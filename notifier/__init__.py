@@ -1,0 +1,1 @@
+"""Notifier: tells channel systems, staff and customers what happened, with guaranteed delivery."""

@@ -1,0 +1,1 @@
+"""Kesu's common library: event contracts, bus, outbox/inbox, storage, settings."""

@@ -1,0 +1,113 @@
+"""The outbox relay: the only code that publishes to the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.bus import Bus, Record
+from shared.clock import Clock
+from shared.db import is_postgres, session_factory
+from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+
+log = structlog.get_logger()
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order, one relay at a time per table."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: AsyncEngine,
+        table: Table,
+        bus: Bus,
+        clock: Clock,
+        batch_size: int = 500,
+        interval_s: float = 0.05,
+        retention: timedelta = timedelta(hours=72),
+    ) -> None:
+        self.service = service
+        self._engine = engine
+        self._sessions = session_factory(engine)
+        self._table = table
+        self._bus = bus
+        self._clock = clock
+        self._batch_size = batch_size
+        self._interval_s = interval_s
+        self._retention = retention
+        self._wakeup = asyncio.Event()
+        # Two relays on one table take turns through this lock, so order per key holds.
+        self._lock_id = zlib.crc32(table.name.encode())
+
+    def wake(self) -> None:
+        """Publish soon: a unit of work just committed outbox rows."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Publish until cancelled; bus or database failures back off and try again."""
+        failures = 0
+        ticks = 0
+        while True:
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive broker and DB outages
+                failures += 1
+                log.warning("outbox relay failed", service=self.service, error=repr(exc), failures=failures)
+                await asyncio.sleep(min(30.0, 0.2 * 2**failures))
+                continue
+            ticks += 1
+            if ticks % 200 == 1:
+                await self._housekeeping()
+            if published < self._batch_size:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), self._interval_s)
+        except TimeoutError:
+            pass
+        self._wakeup.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows and mark them; returns how many."""
+        async with self._sessions() as session, session.begin():
+            if is_postgres(self._engine):
+                locked = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id)))
+                if not locked:
+                    return 0
+            pending = select(self._table).where(self._table.c.published_at.is_(None))
+            rows = (await session.execute(pending.order_by(self._table.c.id).limit(self._batch_size))).all()
+            if not rows:
+                return 0
+            await self._bus.publish([_record(row) for row in rows])
+            ids = [row.id for row in rows]
+            await session.execute(
+                update(self._table).where(self._table.c.id.in_(ids)).values(published_at=self._clock.now())
+            )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def backlog(self) -> int:
+        """Rows committed but not yet published."""
+        query = select(func.count()).select_from(self._table).where(self._table.c.published_at.is_(None))
+        async with self._engine.connect() as conn:
+            return int(await conn.scalar(query))
+
+    async def _housekeeping(self) -> None:
+        OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
+        cutoff = self._clock.now() - self._retention
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(self._table).where(self._table.c.published_at < cutoff))
+
+
+def _record(row) -> Record:
+    headers = tuple((name, value.encode()) for name, value in row.headers)
+    return Record(topic=row.topic, key=row.key.encode() if row.key else None, value=row.payload, headers=headers)

@@ -1,0 +1,1 @@
+"""SLA tracker: regulatory deadline clocks, warnings, breaches."""
