@@ -56,6 +56,14 @@ def run(
 
 
 @app.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI 3 document of every Kesu event (kept in docs/asyncapi.json)."""
+    from shared.asyncapi import document
+
+    typer.echo(json.dumps(document(), ensure_ascii=False, indent=2))
+
+
+@app.command()
 def migrate(
     service: Annotated[list[str] | None, typer.Option(help="Only these services (repeatable).")] = None,
     data_dir: DataDir = None,

@@ -29,7 +29,7 @@ class RetryPolicy:
 
     def wait(self) -> wait_exponential_jitter:
         """The tenacity wait strategy: initial * 2**(n-1), capped, plus up to jitter_s."""
-        return wait_exponential_jitter(initial=self.initial_s, max=self.max_s, jitter=self.jitter_s)
+        return wait_exponential_jitter(multiplier=self.initial_s, max=self.max_s, jitter=self.jitter_s)
 
     def delay_after(self, failed_attempts: int) -> float:
         """Seconds to wait after the given number of failed attempts (for stored schedules)."""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.asyncapi import document
 from shared.bus import Bus, TopicSpec
 from shared.clock import Clock, SystemClock
 from shared.config import TOPIC_NAMES, CommonSettings
@@ -177,6 +178,11 @@ def build_app(runtime: Runtime, *, title: str, migrate: Callable[[], Awaitable[N
     app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url="/docs")
     install_problem_handlers(app)
     install_operational_routes(app, [runtime.readiness])
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3 document of every event")
+    async def asyncapi_document() -> dict:
+        return document()
+
     for service in runtime.services:
         setattr(app.state, service.name, service.context)
         if service.router is not None:
