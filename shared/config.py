@@ -19,7 +19,7 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Path("kesu-data")
     database_url: str | None = None
     database_pool_size: int = 10
-    bus: Literal["kafka", "memory"] = "kafka"
+    bus: Literal["kafka", "memory"] = "memory"
 
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_enable_idempotence: bool = True

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sla_tracker.deadlines import calendar_deadline, next_level, threshold_instant
 
@@ -30,3 +33,17 @@ def test_levels_advance_to_breach_and_then_stop():
     assert next_level([80, 50], 50) == 80
     assert next_level([50, 80], 80) == 100
     assert next_level([50, 80], 100) is None
+
+instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc))
+
+
+@given(instants, instants)
+def test_deadlines_are_monotone_in_receipt_time(a, b):
+    early, late = sorted((a, b))
+    assert calendar_deadline(early, 15, "Asia/Shanghai").due_at <= calendar_deadline(late, 15, "Asia/Shanghai").due_at
+
+
+@given(instants, st.integers(min_value=1, max_value=120))
+def test_a_deadline_gives_at_least_n_full_days(received, days):
+    due = calendar_deadline(received, days, "Asia/Shanghai").due_at
+    assert timedelta(days=days) <= due - received <= timedelta(days=days + 1)
