@@ -66,30 +66,33 @@ class Consumer:
         self.running = False
 
     async def run(self) -> None:
-        """Consume until stop() is called; broker errors back off and resume."""
-        subscription = await self._bus.subscribe(self.name, self._topics, on_revoke=self._finish_in_flight)
-        self.running = True
-        try:
-            while not self._stopping.is_set():
-                await self._poll_once(subscription)
-        finally:
-            self.running = False
-            await subscription.close()
+        """Consume until stop() is called; after a failure, rejoin from the committed offsets."""
+        while not self._stopping.is_set():
+            try:
+                await self._consume()
+            except Exception as exc:  # noqa: BLE001 - the loop must survive broker hiccups
+                log.warning("consumer failed; rejoining from committed offsets", consumer=self.name, error=repr(exc))
+                await self._sleep(1.0)
 
     async def stop(self) -> None:
         """Finish the in-flight batch, then leave the group."""
         self._stopping.set()
 
-    async def _poll_once(self, subscription: Subscription) -> None:
+    async def _consume(self) -> None:
+        # A fresh subscription starts at the committed offsets, so nothing fetched but
+        # unprocessed before a failure is skipped.
+        subscription = await self._bus.subscribe(self.name, self._topics, on_revoke=self._finish_in_flight)
+        self.running = True
         try:
-            batch = await subscription.fetch(timeout_s=0.5, max_records=self._batch_size)
-            if batch:
-                async with self._in_flight:
-                    await subscription.commit(await self._process_batch(batch))
-            self._report_lag(subscription)
-        except Exception as exc:  # noqa: BLE001 - the loop must survive broker hiccups
-            log.warning("consumer poll failed", consumer=self.name, error=repr(exc))
-            await self._sleep(1.0)
+            while not self._stopping.is_set():
+                batch = await subscription.fetch(timeout_s=0.5, max_records=self._batch_size)
+                if batch:
+                    async with self._in_flight:
+                        await subscription.commit(await self._process_batch(batch))
+                self._report_lag(subscription)
+        finally:
+            self.running = False
+            await subscription.close()
 
     async def _finish_in_flight(self, revoked: set[TopicPartition]) -> None:
         # Offsets are committed inside the lock, so holding it means nothing is half done.

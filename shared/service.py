@@ -134,8 +134,9 @@ class Runtime:
         for service in self.services:
             for consumer in service.consumers:
                 await consumer.stop()
-        await asyncio.sleep(0)
-        await asyncio.wait(self._consumer_tasks(), timeout=10)
+        consumer_tasks = self._consumer_tasks()
+        if consumer_tasks:
+            await asyncio.wait(consumer_tasks, timeout=10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -145,7 +146,7 @@ class Runtime:
 
     def _consumer_tasks(self) -> set[asyncio.Task]:
         names = {c.name for s in self.services for c in s.consumers}
-        return {t for t in self._tasks if t.get_name() in names} or {asyncio.ensure_future(asyncio.sleep(0))}
+        return {t for t in self._tasks if t.get_name() in names}
 
     async def readiness(self) -> str | None:
         """None when every database answers and every loop is alive; else what is wrong."""
