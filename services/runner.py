@@ -114,7 +114,6 @@ async def create_api_key(channels: list[str], label: str | None, **overrides) ->
     if unknown:
         raise ValueError(f"unknown channel(s): {', '.join(sorted(unknown))}")
     settings = settings_for("intake", **overrides)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url())
     try:
         await migrations.upgrade(engine, "intake")

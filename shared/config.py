@@ -71,6 +71,6 @@ def service_database_field(service: str) -> object:
     return Field(
         default=None,
         validation_alias=AliasChoices(
-            f"KESU_{service.upper()}_DATABASE_URL", "KESU_DATABASE_URL", "database_url"
+            f"KESU_{service.upper()}_DATABASE_URL", "KESU_DATABASE_URL"
         ),
     )
