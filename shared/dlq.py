@@ -7,7 +7,11 @@ import time
 from shared.bus import Bus, Message, Record
 from shared.consumer import dlq_topic
 
-REPLAY_GROUP = "kesu-dlq-replay"
+
+
+def replay_group(topic: str) -> str:
+    """One replay group per topic (its name carries the prefix, so environments never share it)."""
+    return f"kesu-dlq-replay.{topic}"
 
 
 def describe(message: Message) -> dict:
@@ -44,7 +48,7 @@ def original(message: Message) -> Record:
 
 async def replay(bus: Bus, topic: str, limit: int, *, idle_s: float = 2.0, join_timeout_s: float = 30.0) -> int:
     """Republish each dead-lettered message of a topic once (the replay group remembers)."""
-    subscription = await bus.subscribe(REPLAY_GROUP, [dlq_topic(topic)])
+    subscription = await bus.subscribe(replay_group(topic), [dlq_topic(topic)])
     replayed = 0
     started = last_seen = time.monotonic()
     try:

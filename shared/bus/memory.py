@@ -68,13 +68,14 @@ class InProcessBus:
 
     async def ensure_topics(self, specs: Sequence[TopicSpec]) -> list[str]:
         """Register topics that do not exist yet; return the names created."""
-        created = [spec for spec in specs if spec.name not in self._partitions]
+        created = list({spec.name: spec for spec in specs if spec.name not in self._partitions}.values())
         if created:
+            rows = [{"topic": s.name, "partitions": s.partitions} for s in created]
             async with self._engine.begin() as conn:
-                await conn.execute(
-                    insert(_topics), [{"topic": s.name, "partitions": s.partitions} for s in created]
-                )
-            self._partitions.update({s.name: s.partitions for s in created})
+                # Another process sharing the file may have registered the topic meanwhile.
+                await conn.execute(sqlite_insert(_topics).on_conflict_do_nothing(), rows)
+                stored = (await conn.execute(select(_topics).where(_topics.c.topic.in_([s.name for s in created])))).all()
+            self._partitions.update({row.topic: row.partitions for row in stored})
         return [spec.name for spec in created]
 
     async def publish(self, records: Sequence[Record]) -> None:
@@ -90,6 +91,9 @@ class InProcessBus:
             await conn.execute(insert(_log), rows)
         async with self._new_data:
             self._new_data.notify_all()
+
+    def _partition_count(self, topic: str) -> int:
+        return self._partitions.get(topic, self._default_partitions)
 
     def _row(self, record: Record, now_ms: int) -> dict:
         partition = partition_for(record.key, self._partitions[record.topic])
@@ -117,7 +121,7 @@ class InProcessBus:
             and_(_log.c.topic == topic, _log.c.partition == partition,
                  _log.c.offset >= positions.get((topic, partition), 0))
             for topic in topics
-            for partition in range(self._partitions.get(topic, self._default_partitions))
+            for partition in range(self._partition_count(topic))
         ]
         query = select(_log).where(or_(*after_position)).order_by(_log.c.offset).limit(limit)
         async with self._engine.connect() as conn:
@@ -181,7 +185,11 @@ class InProcessSubscription:
 
     async def _refresh_lag(self) -> None:
         ends = await self._bus._end_offsets(self._topics)
-        self._lag = {tp: max(0, end - self._positions.get(tp, 0)) for tp, end in ends.items()}
+        self._lag = {
+            (topic, partition): max(0, ends.get((topic, partition), 0) - self._positions.get((topic, partition), 0))
+            for topic in self._topics
+            for partition in range(self._bus._partition_count(topic))
+        }
 
     async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         """Durably record the next offsets to read for this group."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+from shared import dlq
 from shared.bus import Record, TopicSpec
 from shared.bus.memory import InProcessBus
 
@@ -84,4 +86,20 @@ async def test_lag_counts_messages_not_yet_fetched(tmp_path):
     await bus.publish([Record("t", b"k", b"2"), Record("t", b"k", b"3")])
     await subscription._refresh_lag()
     assert sum(subscription.lag().values()) == 2
+    await bus.stop()
+
+
+async def test_a_batch_for_a_topic_not_yet_registered_is_accepted(tmp_path):
+    bus = await started_bus(tmp_path / "bus.sqlite")
+    await bus.publish([Record("new-topic", b"c-1", b"first"), Record("new-topic", b"c-1", b"second")])
+    assert [m.value for m in await bus.read_topic("new-topic")] == [b"first", b"second"]
+    await bus.stop()
+
+
+async def test_replaying_an_empty_dlq_returns_promptly(tmp_path):
+    bus = await started_bus(tmp_path / "bus.sqlite")
+    await bus.ensure_topics([TopicSpec("t.dlq", 1)])
+    started = time.monotonic()
+    assert await dlq.replay(bus, "t", 100, idle_s=0.2, join_timeout_s=3.0) == 0
+    assert time.monotonic() - started < 2.0
     await bus.stop()
