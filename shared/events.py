@@ -61,6 +61,19 @@ class ComplaintReceived(Event):
     duplicate_of: str | None = None
 
 
+class ComplaintDuplicateLinked(Event):
+    """Intake linked a complaint to an earlier one about the same matter from the same person."""
+
+    type: ClassVar[str] = "kesu.complaint.duplicate_linked.v1"
+    stream: ClassVar[str] = "complaint-events"
+
+    duplicate_of: str
+    complainant_ref: str | None = None
+    similarity: float = Field(ge=0, le=1)
+    reason: str
+    linked_at: datetime
+
+
 # --- classification-events (classifier) ----------------------------------------------------
 
 
@@ -97,6 +110,40 @@ class CaseStatusChanged(Event):
     reason: str | None = None
     actor: str | None = None
     changed_at: datetime
+
+
+class ComplaintReclassified(Event):
+    """Staff corrected the classifier's codes (the classifier learns from it)."""
+
+    type: ClassVar[str] = "kesu.case.reclassified.v1"
+    stream: ClassVar[str] = "case-events"
+
+    business_line: str
+    cause: str
+    flags: list[str] = Field(default_factory=list)
+    emotion: str | None = None
+    severity: str | None = None
+    complexity: Literal["simple", "complex"]
+    previous: dict[str, object] = Field(default_factory=dict)
+    reason: str | None = None
+    actor: str
+    reclassified_at: datetime
+
+
+class ExtensionGranted(Event):
+    """A deadline was extended, with its reason and, where required, the approver."""
+
+    type: ClassVar[str] = "kesu.case.extension_granted.v1"
+    stream: ClassVar[str] = "case-events"
+
+    policy: str
+    clock_name: str
+    kind: Literal["complex", "further", "exceptional"]
+    extra_days: int = Field(gt=0)
+    reason: str
+    requested_by: str
+    approved_by: str | None = None
+    granted_at: datetime
 
 
 # --- sla-events (sla_tracker) --------------------------------------------------------------
@@ -142,6 +189,21 @@ class SlaBreached(Event):
     clock_name: str
     due_at: datetime
     breached_at: datetime
+
+
+class SlaEscalated(Event):
+    """A clock at risk or breached was escalated one step up the ladder."""
+
+    type: ClassVar[str] = "kesu.sla.escalated.v1"
+    stream: ClassVar[str] = "sla-events"
+
+    clock_id: str
+    policy: str
+    clock_name: str
+    step: int = Field(ge=1)
+    escalate_to: str = Field(description="role, e.g. team_lead, branch_head, complaint_officer")
+    due_at: datetime
+    escalated_at: datetime
 
 
 class SlaClockStopped(Event):
@@ -195,11 +257,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
         ComplaintReceived,
+        ComplaintDuplicateLinked,
         ComplaintClassified,
         CaseStatusChanged,
+        ComplaintReclassified,
+        ExtensionGranted,
         SlaClockStarted,
         SlaWarningIssued,
         SlaBreached,
+        SlaEscalated,
         SlaClockStopped,
         NotificationSent,
         NotificationFailed,
