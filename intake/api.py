@@ -11,6 +11,7 @@ from intake import handlers
 from intake.schemas import ClassificationSummary, ComplaintAccepted, ComplaintCreate, ComplaintRead, SlaSummary
 from intake.settings import IntakeSettings
 from shared.http import Problem
+from shared.metrics import COMPLAINTS_RECEIVED
 from shared.service import Service
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
@@ -66,6 +67,7 @@ async def post_complaint(body: ComplaintCreate, ctx: Context, channels: CallerCh
             uow, body, pseudonym_key=ctx.settings.pseudonym_key.get_secret_value().encode(),
             timezone=ctx.settings.timezone,
         )
+    COMPLAINTS_RECEIVED.labels(body.channel.value).inc()
     return ComplaintAccepted(**accepted.__dict__)
 
 

@@ -39,7 +39,8 @@ class CommonSettings(BaseSettings):
     consumer_backoff_max_s: float = 30.0
     consumer_batch_size: int = 200
 
-    relay_interval_s: float = 0.05
+    # A commit in this process wakes its relay at once; the interval is only the fallback.
+    relay_interval_s: float = 0.5
     relay_batch_size: int = 500
     outbox_retention_hours: int = 72
 

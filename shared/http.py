@@ -46,7 +46,8 @@ def _field_path(loc: tuple) -> str:
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"field": _field_path(tuple(err["loc"])), "message": err["msg"], "type": err["type"]}
+        {"field": "body" if err["type"] == "json_invalid" else _field_path(tuple(err["loc"])),
+         "message": err["msg"], "type": err["type"]}
         for err in exc.errors()
     ]
     if any(err["type"] == "json_invalid" for err in errors):

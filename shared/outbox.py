@@ -66,7 +66,10 @@ class OutboxRelay:
             ticks += 1
             if ticks % 200 == 1:
                 await self._housekeeping()
-            if published < self._batch_size:
+            if published is None:
+                # Another relay has the turn; rows this process committed meanwhile need us soon.
+                await asyncio.sleep(min(0.02, self._interval_s))
+            elif published < self._batch_size:
                 await self._idle()
 
     async def _idle(self) -> None:
@@ -76,13 +79,13 @@ class OutboxRelay:
             pass
         self._wakeup.clear()
 
-    async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows and mark them; returns how many."""
+    async def publish_pending(self) -> int | None:
+        """Publish one batch of unpublished rows and mark them; how many, or None if another relay has the turn."""
         async with self._sessions() as session, session.begin():
             if is_postgres(self._engine):
                 locked = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id)))
                 if not locked:
-                    return 0
+                    return None
             pending = select(self._table).where(self._table.c.published_at.is_(None))
             rows = (await session.execute(pending.order_by(self._table.c.id).limit(self._batch_size))).all()
             if not rows:

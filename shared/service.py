@@ -77,9 +77,9 @@ def assemble(
 
 
 def consumer_for(service: Service, settings: CommonSettings, bus: Bus, streams: list[str], routes: Routes) -> Consumer:
-    """A consumer group named after the service, over the given streams."""
+    """A consumer group named after the prefix and service (environments sharing Kafka never mix)."""
     return Consumer(
-        name=f"kesu-{service.name}",
+        name=f"{settings.topic_prefix}{service.name}",
         bus=bus,
         topics=[settings.topic(stream) for stream in streams],
         routes=routes,

@@ -51,9 +51,12 @@ class InProcessBus:
 
     def __init__(self, url: str, *, default_partitions: int = 4) -> None:
         self._engine = create_engine(url)
+        self._reader = create_engine(url, read_only=True)
         self._default_partitions = default_partitions
         self._partitions: dict[str, int] = {}
         self._new_data = asyncio.Condition()
+        # Bumped on every publish, so a consumer that checked just before cannot miss the wake-up.
+        self.version = 0
 
     async def start(self) -> None:
         """Create the log tables if needed and load topic metadata."""
@@ -65,6 +68,7 @@ class InProcessBus:
     async def stop(self) -> None:
         """Release the database connections."""
         await self._engine.dispose()
+        await self._reader.dispose()
 
     async def ensure_topics(self, specs: Sequence[TopicSpec]) -> list[str]:
         """Register topics that do not exist yet; return the names created."""
@@ -90,6 +94,7 @@ class InProcessBus:
         async with self._engine.begin() as conn:
             await conn.execute(insert(_log), rows)
         async with self._new_data:
+            self.version += 1
             self._new_data.notify_all()
 
     def _partition_count(self, topic: str) -> int:
@@ -105,7 +110,7 @@ class InProcessBus:
         self, group: str, topics: Sequence[str], on_revoke: RevokeCallback | None = None
     ) -> InProcessSubscription:
         """Join a consumer group; positions start at its committed offsets."""
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             rows = (await conn.execute(select(_offsets).where(_offsets.c.group == group))).all()
         positions = {(r.topic, r.partition): r.next_offset for r in rows if r.topic in topics}
         return InProcessSubscription(self, group, list(topics), positions)
@@ -113,7 +118,7 @@ class InProcessBus:
     async def read_topic(self, topic: str, limit: int = 1000) -> list[Message]:
         """Every message of a topic from the beginning (for DLQ inspection)."""
         query = select(_log).where(_log.c.topic == topic).order_by(_log.c.offset).limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return [_message(row) for row in (await conn.execute(query)).all()]
 
     async def _fetch(self, topics: list[str], positions: dict[TopicPartition, int], limit: int) -> list[Message]:
@@ -124,7 +129,7 @@ class InProcessBus:
             for partition in range(self._partition_count(topic))
         ]
         query = select(_log).where(or_(*after_position)).order_by(_log.c.offset).limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return [_message(row) for row in (await conn.execute(query)).all()]
 
     async def _commit(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:
@@ -143,13 +148,13 @@ class InProcessBus:
             .where(_log.c.topic.in_(topics))
             .group_by(_log.c.topic, _log.c.partition)
         )
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return {(t, p): last + 1 for t, p, last in (await conn.execute(query)).all()}
 
-    async def _wait_for_data(self, timeout_s: float) -> None:
+    async def _wait_for_data(self, seen_version: int, timeout_s: float) -> None:
         async with self._new_data:
             try:
-                await asyncio.wait_for(self._new_data.wait(), timeout_s)
+                await asyncio.wait_for(self._new_data.wait_for(lambda: self.version != seen_version), timeout_s)
             except TimeoutError:
                 pass
 
@@ -171,9 +176,10 @@ class InProcessSubscription:
 
     async def fetch(self, timeout_s: float, max_records: int) -> dict[TopicPartition, list[Message]]:
         """Messages past the current positions, grouped by partition; waits up to timeout_s."""
+        seen_version = self._bus.version
         messages = await self._bus._fetch(self._topics, self._positions, max_records)
         if not messages:
-            await self._bus._wait_for_data(timeout_s)
+            await self._bus._wait_for_data(seen_version, timeout_s)
             messages = await self._bus._fetch(self._topics, self._positions, max_records)
         batch: dict[TopicPartition, list[Message]] = {}
         for message in messages:
