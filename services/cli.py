@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from services import runner
+from sla_tracker.cli import calendar_app, sla_app
 
 app = typer.Typer(help="Kesu (客诉): complaint-lifecycle platform.", no_args_is_help=True, pretty_exceptions_enable=False)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
@@ -19,6 +20,8 @@ dlq_app = typer.Typer(help="Dead-letter queues.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(sla_app, name="sla")
+app.add_typer(calendar_app, name="calendar")
 
 DataDir = Annotated[
     Path | None,

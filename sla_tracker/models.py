@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text, UniqueConstraint, text
 
-from shared.db import UtcDateTime, inbox_table, outbox_table, service_metadata
+from shared.db import BigId, UtcDateTime, inbox_table, outbox_table, service_metadata
 
 metadata = service_metadata()
 
+# One row per clock and generation: a restart (re-filing with new facts) starts a new
+# generation, so each generation's warnings and breach are issued exactly once.
 clocks = Table(
     "sla_clocks",
     metadata,
@@ -25,9 +27,70 @@ clocks = Table(
     Column("breached_at", UtcDateTime),
     Column("stopped_at", UtcDateTime),
     Column("outcome", String(16)),
-    UniqueConstraint("complaint_id", "policy", "clock_name", name="uq_sla_clocks_complaint_policy_clock"),
+    Column("generation", Integer, nullable=False, server_default="0"),
+    Column("policy_version", String(20), nullable=False, server_default=""),
+    Column("allowed", Integer, nullable=False, server_default="0"),
+    Column("legal_latest_date", Date),
+    Column("informational", Boolean, nullable=False, server_default=text("false")),
+    Column("paused_at", UtcDateTime),
+    Column("stop_reason", String(60)),
+    Column("channel", String(40)),
+    Column("branch_code", String(40)),
+    Column("business_line", String(40)),
+    UniqueConstraint("complaint_id", "policy", "clock_name", "generation", name="uq_sla_clocks_generation"),
     Index("ix_sla_clocks_next_check", "next_check_at", postgresql_where=text("next_check_at IS NOT NULL"),
           sqlite_where=text("next_check_at IS NOT NULL")),
+    Index("ix_sla_clocks_started_at", "started_at"),
+)
+
+pauses = Table(
+    "sla_pauses",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("clock_id", String(36), nullable=False, index=True),
+    Column("status", String(40), nullable=False),
+    Column("paused_at", UtcDateTime, nullable=False),
+    Column("resumed_at", UtcDateTime),
+)
+
+extensions = Table(
+    "sla_extensions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("clock_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("extra", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("approved_by", String(100)),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+# What the tracker knows of each complaint, from whichever stream arrived first.
+complaints = Table(
+    "sla_complaints",
+    metadata,
+    Column("complaint_id", String(36), primary_key=True),
+    Column("received_at", UtcDateTime),
+    Column("channel", String(40)),
+    Column("branch_code", String(40)),
+    Column("region_code", String(20)),
+    Column("regulator_authority", String(40)),
+    Column("business_line", String(40)),
+    Column("complexity", String(10)),
+    Column("policies", JSON, nullable=False),
+)
+
+calendar_imports = Table(
+    "sla_calendar_imports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("calendar", String(20), nullable=False),
+    Column("version", String(60), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata, "sla")

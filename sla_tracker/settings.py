@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shared.config import CommonSettings, service_database_field
 
 
@@ -10,4 +12,11 @@ class SlaSettings(CommonSettings):
 
     database_url: str | None = service_database_field("sla_tracker")
     scheduler_interval_s: float = 1.0
-    warning_levels: list[int] = [50, 80]
+    scheduler_batch_size: int = 500
+    # Which jurisdiction's selection rules apply to complaints this deployment receives.
+    jurisdiction: str = "CN"
+    # Replace the packaged policy presets or selection rules with an operator's files.
+    policy_file: Path | None = None
+    selection_file: Path | None = None
+    metrics_refresh_s: float = 30.0
+    calendar_refresh_s: float = 60.0
