@@ -1,20 +1,32 @@
-"""Intake's HTTP routes: translate requests into use-case calls."""
+"""Intake's HTTP routes: translate requests into use-case calls; no SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
-from intake import handlers
-from intake.schemas import ClassificationSummary, ComplaintAccepted, ComplaintCreate, ComplaintRead, SlaSummary
+from intake import duplicates, guards, handlers, piistore
+from intake.examples import REQUEST_EXAMPLES, problem_responses
+from intake.idempotency import Outcome, decide, fingerprint, valid_key
+from intake.keys import REVEAL_SCOPE, ApiKey
+from intake.ratelimit import RateLimiter
+from intake.schemas import (
+    BatchCreate, BatchItemResult, BatchResult, ClassificationSummary, ComplaintAccepted, ComplaintCreate,
+    ComplaintList, ComplaintRead, RevealRequest, SlaSummary,
+)
 from intake.settings import IntakeSettings
+from intake.vault import Vault
 from shared.http import Problem
 from shared.metrics import COMPLAINTS_RECEIVED
 from shared.service import Service
 
-router = APIRouter(prefix="/v1", tags=["complaints"])
+router = APIRouter(prefix="/v1", tags=["complaints"], route_class=guards.LimitedJsonRoute)
 
 
 @dataclass
@@ -23,6 +35,10 @@ class IntakeContext:
 
     service: Service
     settings: IntakeSettings
+    vault: Vault
+    keys: guards.KeyCache
+    limiter: RateLimiter
+    policy: duplicates.Policy
 
 
 def _context(request: Request) -> IntakeContext:
@@ -32,62 +48,165 @@ def _context(request: Request) -> IntakeContext:
 Context = Annotated[IntakeContext, Depends(_context)]
 
 
-async def _caller_channels(request: Request, ctx: Context) -> list[str]:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise _unauthorized("Send the channel API key as 'Authorization: Bearer <key>'.")
+async def _caller(request: Request, ctx: Context) -> ApiKey:
+    key = await ctx.keys.lookup(guards.bearer_secret(request))
+    if key is None:
+        raise guards.unauthorized("The API key is unknown or revoked.")
+    guards.enforce_rate(ctx.limiter, key)
+    return key
+
+
+Caller = Annotated[ApiKey, Depends(_caller)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="Replay-safe retries: the same key and body return the first answer (200).")]
+COMMON_ERRORS = (400, 401, 403, 413, 415, 422, 429)
+
+
+@router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
+             responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key and body",
+                              "model": ComplaintAccepted}, **problem_responses(*COMMON_ERRORS, 409)})
+async def post_complaint(body: Annotated[ComplaintCreate, Body(openapi_examples=REQUEST_EXAMPLES)],
+                         ctx: Context, caller: Caller, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Accept a complaint from a channel system (受理投诉)."""
+    _check_key_format(idempotency_key)
+    _check_channel(caller, body)
+    _check_received_at(ctx, body)
+    status, answer = await _accept(ctx, caller, body, idempotency_key)
+    return JSONResponse(answer, status_code=status)
+
+
+@router.post("/complaints:batch", response_model=BatchResult, responses=problem_responses(*COMMON_ERRORS))
+async def post_batch(body: BatchCreate, ctx: Context, caller: Caller,
+                     idempotency_key: IdempotencyKey = None) -> BatchResult:
+    """Accept up to 1,000 complaints; each item succeeds or fails on its own (批量受理)."""
+    _check_key_format(idempotency_key)
+    results = [await _batch_item(ctx, caller, index, raw, idempotency_key) for index, raw in enumerate(body.items)]
+    accepted = sum(r.status in (200, 201) for r in results)
+    return BatchResult(accepted=accepted, rejected=len(results) - accepted, results=results)
+
+
+async def _batch_item(ctx: IntakeContext, caller: ApiKey, index: int, raw: dict, key: str | None) -> BatchItemResult:
+    try:
+        complaint = ComplaintCreate.model_validate(raw)
+        _check_channel(caller, complaint)
+        _check_received_at(ctx, complaint)
+        status, answer = await _accept(ctx, caller, complaint, key and f"{key}#{index}")
+    except ValidationError as exc:
+        return BatchItemResult(index=index, status=422, errors=_field_errors(exc))
+    except Problem as problem:
+        return BatchItemResult(index=index, status=problem.status, errors=problem.extra.get("errors", []))
+    return BatchItemResult(index=index, status=status, complaint=ComplaintAccepted(**answer))
+
+
+def _field_errors(exc: ValidationError) -> list[dict]:
+    return [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()]
+
+
+@router.get("/complaints/{complaint_id}", response_model=ComplaintRead, responses=problem_responses(401, 429))
+async def get_complaint(complaint_id: str, ctx: Context, caller: Caller) -> ComplaintRead:
+    """A complaint's status, classification and deadline; identifiers masked (its own channels only)."""
     async with ctx.service.unit_of_work() as uow:
-        channels = await handlers.channels_for_key(uow, key.strip())
-    if channels is None:
-        raise _unauthorized("The API key is unknown or revoked.")
-    return channels
-
-
-def _unauthorized(detail: str) -> Problem:
-    problem = Problem(401, "Unauthorized", detail)
-    problem.headers["WWW-Authenticate"] = "Bearer"
-    return problem
-
-
-CallerChannels = Annotated[list[str], Depends(_caller_channels)]
-
-
-@router.post("/complaints", status_code=201, response_model=ComplaintAccepted)
-async def post_complaint(body: ComplaintCreate, ctx: Context, channels: CallerChannels) -> ComplaintAccepted:
-    """Accept a complaint from a channel system."""
-    if body.channel.value not in channels:
-        raise Problem(403, "Channel not allowed", f"This key may submit for {channels}, not {body.channel.value!r}.",
-                      errors=[{"field": "channel", "message": "not allowed for this API key"}])
-    if body.received_at and body.received_at > ctx.service.clock.now():
-        raise Problem(422, "Validation failed", "1 invalid field(s).",
-                      errors=[{"field": "received_at", "message": "must not be in the future"}])
-    async with ctx.service.unit_of_work() as uow:
-        accepted = await handlers.receive_complaint(
-            uow, body, pseudonym_key=ctx.settings.pseudonym_key.get_secret_value().encode(),
-            timezone=ctx.settings.timezone,
-        )
-    COMPLAINTS_RECEIVED.labels(body.channel.value).inc()
-    return ComplaintAccepted(**accepted.__dict__)
-
-
-@router.get("/complaints/{complaint_id}", response_model=ComplaintRead)
-async def get_complaint(complaint_id: str, ctx: Context, channels: CallerChannels) -> ComplaintRead:
-    """A complaint's status, classification and deadline (its own channel's complaints only)."""
-    async with ctx.service.unit_of_work() as uow:
-        row = await handlers.find_complaint(uow, complaint_id, channels)
+        row = await handlers.find_complaint(uow, complaint_id, caller.channels)
+        masked = await piistore.masked(uow, ctx.vault, complaint_id) if row else None
     if row is None:
         raise Problem(404, "Not found", f"No complaint {complaint_id!r} for this key's channels.")
-    return _read_model(row)
+    return _read_model(row, masked)
 
 
-def _read_model(row) -> ComplaintRead:
+@router.get("/complaints", response_model=ComplaintList, responses=problem_responses(401, 403, 422, 429))
+async def list_complaints(ctx: Context, caller: Caller,
+                          channel: Annotated[str | None, Query(description="Default: the key's channels.")] = None,
+                          external_ref: Annotated[str | None, Query(max_length=200)] = None) -> ComplaintList:
+    """A channel looks up its own submissions, e.g. by its external_ref (newest first, at most 100)."""
+    if channel and channel not in caller.channels:
+        raise Problem(403, "Channel not allowed", f"This key may read {caller.channels}, not {channel!r}.",
+                      errors=[{"field": "channel", "message": "not allowed for this API key"}])
+    rows = []
+    async with ctx.service.unit_of_work() as uow:
+        for name in [channel] if channel else caller.channels:
+            rows += await handlers.find_by_external_ref(uow, name, external_ref)
+    return ComplaintList(items=[_read_model(row, None) for row in rows])
+
+
+@router.post("/complaints/{complaint_id}/pii:reveal", responses=problem_responses(401, 403, 422, 429))
+async def reveal_pii(complaint_id: str, body: RevealRequest, ctx: Context, caller: Caller) -> dict:
+    """Clear personal data for authorised staff keys (scope pii:reveal); every reveal is audited."""
+    if REVEAL_SCOPE not in caller.scopes:
+        raise Problem(403, "Not allowed", f"Revealing personal data needs a key with scope {REVEAL_SCOPE!r}.")
+    async with ctx.service.unit_of_work() as uow:
+        row = await handlers.find_complaint(uow, complaint_id, caller.channels)
+        opened = row and await piistore.reveal(uow, ctx.vault, complaint_id, api_key_id=caller.id,
+                                               actor=body.actor, reason=body.reason)
+    if not row:
+        raise Problem(404, "Not found", f"No complaint {complaint_id!r} for this key's channels.")
+    return {"complaint_id": complaint_id, "pii": opened or {}}
+
+
+# --- shared steps ------------------------------------------------------------------------------
+
+
+def _check_key_format(key: str | None) -> None:
+    if key is not None and not valid_key(key):
+        raise Problem(422, "Validation failed", "Invalid Idempotency-Key.", errors=[
+            {"field": "Idempotency-Key", "message": "1-200 characters of A-Z a-z 0-9 . _ : -", "type": "header"}])
+
+
+def _check_channel(caller: ApiKey, complaint: ComplaintCreate) -> None:
+    if complaint.channel.value not in caller.channels:
+        raise Problem(403, "Channel not allowed",
+                      f"This key may submit for {caller.channels}, not {complaint.channel.value!r}.",
+                      errors=[{"field": "channel", "message": "not allowed for this API key"}])
+
+
+def _check_received_at(ctx: IntakeContext, complaint: ComplaintCreate) -> None:
+    latest = ctx.service.clock.now() + timedelta(seconds=ctx.settings.received_at_skew_s)
+    if complaint.received_at and complaint.received_at > latest:
+        raise Problem(422, "Validation failed", "1 invalid field(s).", errors=[
+            {"field": "received_at", "message": "must not be in the future", "type": "future_datetime"}])
+
+
+async def _accept(ctx: IntakeContext, caller: ApiKey, complaint: ComplaintCreate, key: str | None) -> tuple[int, dict]:
+    """201 and the new complaint, or 200 and the first answer for a replayed Idempotency-Key."""
+    claim = None
+    if key:
+        claim = handlers.Claim(caller.id, key, fingerprint("complaints", complaint.model_dump(mode="json")))
+        if replay := await _replay(ctx, claim):
+            return replay
+    try:
+        async with ctx.service.unit_of_work() as uow:
+            accepted = await handlers.receive_complaint(
+                uow, complaint, pseudonym_key=ctx.settings.pseudonym_key.get_secret_value().encode(),
+                timezone=ctx.settings.timezone, vault=ctx.vault, policy=ctx.policy, claim=claim,
+                api_key_id=caller.id)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as it did.
+        if claim and (replay := await _replay(ctx, claim)):
+            return replay
+        raise
+    COMPLAINTS_RECEIVED.labels(complaint.channel.value).inc()
+    return 201, accepted.body()
+
+
+async def _replay(ctx: IntakeContext, claim: handlers.Claim) -> tuple[int, dict] | None:
+    async with ctx.service.unit_of_work() as uow:
+        stored = await handlers.stored_response(uow, claim.api_key_id, claim.key)
+    if stored is None:
+        return None
+    if decide(stored, claim.fingerprint) is Outcome.CONFLICT:
+        raise Problem(409, "Idempotency-Key reused", "This Idempotency-Key was used with a different body.",
+                      errors=[{"field": "Idempotency-Key", "message": "already used for a different request"}])
+    return 200, stored.body
+
+
+def _read_model(row, masked: dict | None) -> ComplaintRead:
     sla = None
     if row.sla_due_at:
         sla = SlaSummary(due_at=row.sla_due_at, due_date=row.sla_due_date, state=row.sla_state)
     return ComplaintRead(
         complaint_id=row.id, reference=row.reference, channel=row.channel, external_ref=row.external_ref,
-        status=row.status, received_at=row.received_at, language=row.language,
+        status=row.status, received_at=row.received_at, language=row.language, complainant_ref=row.complainant_ref,
+        complainant=masked, duplicate_of=row.duplicate_of,
         classification=ClassificationSummary(**row.classification) if row.classification else None,
         sla=sla,
     )

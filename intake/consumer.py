@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from intake import handlers
+from intake import readmodel
 from shared.consumer import Routes
 from shared.events import ComplaintClassified, SlaBreached, SlaClockStarted, SlaClockStopped
 
 STREAMS = ["classification-events", "sla-events"]
 
 ROUTES: Routes = {
-    ComplaintClassified: handlers.record_classification,
-    SlaClockStarted: handlers.record_clock_started,
-    SlaBreached: handlers.record_breach,
-    SlaClockStopped: handlers.record_clock_stopped,
+    ComplaintClassified: readmodel.record_classification,
+    SlaClockStarted: readmodel.record_clock_started,
+    SlaBreached: readmodel.record_breach,
+    SlaClockStopped: readmodel.record_clock_stopped,
 }

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake import api, consumer, models
+from intake import api, consumer, duplicates, guards, models
+from intake.ratelimit import RateLimiter
 from intake.settings import IntakeSettings
+from intake.vault import Vault, parse_keys
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.service import Service, assemble, consumer_for, standalone_app
 
 NAME = "intake"
+
+
+def vault_from(settings: IntakeSettings) -> Vault:
+    """The vault with every configured key; new values are sealed with the active one."""
+    keys = parse_keys({key_id: secret.get_secret_value() for key_id, secret in settings.vault_keys.items()})
+    return Vault(keys, settings.vault_active_key)
+
+
+def policy_from(settings: IntakeSettings) -> duplicates.Policy:
+    """The duplicate-linking policy from settings."""
+    return duplicates.Policy(threshold=settings.duplicate_threshold,
+                             window=timedelta(days=settings.duplicate_window_days))
 
 
 def build(settings: IntakeSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock) -> Service:
@@ -20,7 +36,12 @@ def build(settings: IntakeSettings, *, engine: AsyncEngine, bus: Bus, clock: Clo
                        outbox=models.outbox, inbox=models.inbox)
     service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.ROUTES))
     service.router = api.router
-    service.context = api.IntakeContext(service=service, settings=settings)
+    service.context = api.IntakeContext(
+        service=service, settings=settings, vault=vault_from(settings),
+        keys=guards.KeyCache(service, settings.api_key_cache_s),
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst_s),
+        policy=policy_from(settings),
+    )
     return service
 
 

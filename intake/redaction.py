@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Order matters: long digit runs (ID and card numbers) go before phone numbers.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -13,8 +14,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def redact(text: str) -> str:
-    """Replace e-mail addresses, resident ID, card and mobile numbers with placeholders."""
+def redact(text: str, known: Iterable[tuple[str, str]] = ()) -> str:
+    """Replace e-mail addresses, resident ID, card and mobile numbers, and known (value, label) pairs."""
+    # Known values first (the complainant's own name, address, ID of any type), longest first,
+    # so a name inside an address does not break the address match.
+    for value, label in sorted(known, key=lambda pair: -len(pair[0])):
+        if value and len(value.strip()) >= 2:
+            text = text.replace(value.strip(), f"[{label}]")
     for pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
     return text

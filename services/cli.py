@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from intake import cli as intake_cli
 from services import runner
 from sla_tracker.cli import calendar_app, sla_app
 
@@ -21,6 +22,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(sla_app, name="sla")
+app.command("import")(intake_cli.import_command)
+app.command("rotate-key")(intake_cli.rotate_key_command)
 app.add_typer(calendar_app, name="calendar")
 
 DataDir = Annotated[
@@ -91,10 +94,16 @@ def topics_ensure(data_dir: DataDir = None) -> None:
 def apikey_create(
     channel: Annotated[list[str], typer.Option(help="Channel the key may submit for (repeatable).")],
     label: Annotated[str | None, typer.Option(help="Who the key is for.")] = None,
+    rate_limit: Annotated[float | None, typer.Option(help="Requests per second for this key (default KESU_RATE_LIMIT_PER_S).")] = None,
+    scope: Annotated[list[str] | None, typer.Option(help="Extra permission, e.g. pii:reveal (repeatable).")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Issue a channel API key; the key is the last line printed (it is shown only once)."""
-    key = asyncio.run(runner.create_api_key(channel, label, **_overrides(data_dir)))
+    try:
+        key = asyncio.run(runner.create_api_key(channel, label, rate_limit_per_s=rate_limit, scopes=scope,
+                                                **_overrides(data_dir)))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--channel") from exc
     typer.echo(f"API key for {', '.join(channel)} (store it now; it is not shown again):")
     typer.echo(key)
 

@@ -105,9 +105,12 @@ async def ensure_topics(**overrides) -> list[str]:
         await bus.stop()
 
 
-async def create_api_key(channels: list[str], label: str | None, **overrides) -> str:
+async def create_api_key(
+    channels: list[str], label: str | None, *, rate_limit_per_s: float | None = None,
+    scopes: list[str] | None = None, **overrides,
+) -> str:
     """Issue a channel API key in intake's database."""
-    from intake import handlers, models
+    from intake import keys
     from intake.schemas import Channel
 
     unknown = set(channels) - {c.value for c in Channel}
@@ -119,7 +122,8 @@ async def create_api_key(channels: list[str], label: str | None, **overrides) ->
         await migrations.upgrade(engine, "intake")
         service = build_intake(settings, engine=engine, bus=make_bus(settings), clock=SystemClock())
         async with service.unit_of_work() as uow:
-            return await handlers.create_api_key(uow, channels=channels, label=label)
+            return await keys.create_api_key(uow, channels=channels, label=label,
+                                             rate_limit_per_s=rate_limit_per_s, scopes=scopes)
     finally:
         await engine.dispose()
 
