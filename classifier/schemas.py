@@ -8,7 +8,10 @@ from pydantic import BaseModel, Field
 class ClassifyRequest(BaseModel):
     """A text to classify without storing anything."""
 
-    text: str = Field(min_length=1, max_length=20_000, examples=["信用卡年费被乱收，要求退还"])
+    text: str = Field(min_length=1, max_length=100_000, examples=["信用卡年费被乱收，要求退还"])
+    language: str | None = Field(None, examples=["zh"], description="zh or en; detected when absent")
+    channel: str | None = Field(None, examples=["social_media"], description="intake channel code")
+    group_size: int = Field(1, ge=1, le=100_000)
 
 
 class ClassifyResult(BaseModel):
@@ -23,4 +26,6 @@ class ClassifyResult(BaseModel):
     confidence: dict[str, float]
     explanation: list[str]
     needs_review: bool
+    language: str
     model_version: str
+    taxonomy_version: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shared.config import CommonSettings, service_database_field
 
 
@@ -10,3 +12,12 @@ class ClassifierSettings(CommonSettings):
 
     database_url: str | None = service_database_field("classifier")
     review_threshold: float = 0.5
+    # Where `kesu classifier train` writes versioned models; default <data_dir>/classifier-models.
+    classifier_model_dir: Path | None = None
+    # An institution's own taxonomy or lexicon JSON; default the packaged ones.
+    classifier_taxonomy_path: Path | None = None
+    classifier_lexicon_path: Path | None = None
+
+    def model_dir(self) -> Path:
+        """The directory holding trained models and the ``current`` pointer."""
+        return self.classifier_model_dir or self.data_dir / "classifier-models"

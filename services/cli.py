@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from classifier.cli import classifier_app, classify
 from intake import cli as intake_cli
 from services import runner
 from sla_tracker.cli import calendar_app, sla_app
@@ -22,6 +23,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(sla_app, name="sla")
+app.add_typer(classifier_app, name="classifier")
+app.command("classify")(classify)
 app.command("import")(intake_cli.import_command)
 app.command("rotate-key")(intake_cli.rotate_key_command)
 app.add_typer(calendar_app, name="calendar")

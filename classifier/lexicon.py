@@ -1,0 +1,154 @@
+"""The curated lexicon: weighted terms per code, and flag rules aware of negation and conditions.
+
+Pure logic: no I/O beyond reading the packaged JSON. Every hit keeps the term, so an
+explanation can quote the words that decided a code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+_AGE = re.compile(r"(\d{2,3})\s*(?:岁|周岁)")
+_EN_WORD_EDGE = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class FlagHit:
+    """One flag term found in a text, and whether a negation cancelled it."""
+
+    flag: str
+    term: str
+    negated: bool
+    conditional: bool
+
+
+class Lexicon:
+    """Terms and rules loaded from the lexicon JSON (see classifier/data/lexicon.json)."""
+
+    def __init__(self, data: dict) -> None:
+        self.version: str = data["version"]
+        self.fusion_weight: dict[str, float] = data["fusion_weight"]
+        self._breaks = set(data["clause_breaks"])
+        self._neg_before = tuple(data["negation_before"])
+        self._neg_after = tuple(data["negation_after"])
+        self._conditions = tuple(data["condition_markers"])
+        # Terms are lower-cased once here; matching runs on lower-cased text.
+        self._scored = {dim: {code: {lang: [(t.lower(), w) for t, w in terms.items()] for lang, terms in by_lang.items()}
+                              for code, by_lang in data[dim].items()}
+                        for dim in ("business_line", "cause", "emotion")}
+        self._flags = {flag: {**rule, **{lang: [t.lower() for t in rule.get(lang, ())] for lang in ("zh", "en")}}
+                       for flag, rule in data["flags"].items()}
+        self.group_size_at_least: int = data.get("group_size_at_least", 3)
+        # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民").
+        self._patterns = {flag: [re.compile(p) for p in rule.get("patterns", ())] for flag, rule in self._flags.items()}
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        """The lexicon at path, or the packaged default."""
+        if path is None:
+            return default_lexicon()
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def scores(self, dimension: str, lowered: str, language: str) -> dict[str, tuple[float, list[str]]]:
+        """Per code: the summed weight of its terms found in the text, and those terms."""
+        found: dict[str, tuple[float, list[str]]] = {}
+        for code, by_language in self._scored[dimension].items():
+            hits = [(t, w) for t, w in by_language.get(language, ()) if t in lowered and _contains(lowered, t, language)]
+            if hits:
+                found[code] = (sum(w for _, w in hits), [t for t, _ in hits])
+        return found
+
+    def flag_hits(self, lowered: str, language: str) -> list[FlagHit]:
+        """Every flag term in the text, each marked negated or conditional."""
+        hits = []
+        for flag, rule in self._flags.items():
+            present = [term for term in rule[language] if term in lowered]
+            patterns = self._patterns.get(flag, ())
+            if not present and not patterns and "age_at_least" not in rule:
+                continue
+            excluded = [span for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
+            for term in present:
+                hits.extend(self._term_hits(flag, term, lowered, language, excluded))
+            for pattern in patterns:
+                hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
+            age = rule.get("age_at_least")
+            if age and language == "zh":
+                hits.extend(FlagHit(flag, m.group(0), False, False) for m in _AGE.finditer(lowered)
+                            if int(m.group(1)) >= age)
+        return hits
+
+    def _term_hits(self, flag: str, term: str, lowered: str, language: str,
+                   excluded: list[tuple[int, int]]) -> list[FlagHit]:
+        hits = []
+        for start, end in _spans(lowered, term):
+            if language == "en" and not _word_bounded(lowered, start, end):
+                continue
+            if any(a <= start and end <= b for a, b in excluded):
+                continue
+            negated, conditional = self._negation(lowered, start, end)
+            hits.append(FlagHit(flag, term, negated, conditional))
+        return hits
+
+    def _pattern_hits(self, flag: str, pattern: re.Pattern, lowered: str,
+                      excluded: list[tuple[int, int]]) -> list[FlagHit]:
+        hits = []
+        for match in pattern.finditer(lowered):
+            if not any(a <= match.start() and match.end() <= b for a, b in excluded):
+                negated, conditional = self._negation(lowered, match.start(), match.end())
+                hits.append(FlagHit(flag, match.group(0), negated, conditional))
+        return hits
+
+    def _negation(self, lowered: str, start: int, end: int) -> tuple[bool, bool]:
+        """(negated, conditional) for the term at start..end, judged within its clause."""
+        before = lowered[self._clause_start(lowered, start):start]
+        after = lowered[end:self._clause_end(lowered, end)]
+        conditional = any(marker in before for marker in self._conditions)
+        cue = max((before.rfind(neg) for neg in self._neg_before), default=-1)
+        # "如果你们不会处理，我就曝光": a condition marker after the negation cue means the
+        # negation belongs to the condition, not to the threat, so the threat stands.
+        negated = cue >= 0 and not any(m in before[cue:] for m in self._conditions if m not in ("若",))
+        negated = negated or any(after.startswith(neg) or neg in after[:8] for neg in self._neg_after)
+        return negated, conditional and not negated
+
+    def _clause_start(self, text: str, index: int) -> int:
+        for i in range(index - 1, max(-1, index - 40), -1):
+            if text[i] in self._breaks:
+                return i + 1
+        return max(0, index - 40)
+
+    def _clause_end(self, text: str, index: int) -> int:
+        for i in range(index, min(len(text), index + 20)):
+            if text[i] in self._breaks:
+                return i
+        return min(len(text), index + 20)
+
+
+def _spans(lowered: str, term: str) -> list[tuple[int, int]]:
+    spans, start = [], lowered.find(term)
+    while start >= 0:
+        spans.append((start, start + len(term)))
+        start = lowered.find(term, start + 1)
+    return spans
+
+
+def _word_bounded(lowered: str, start: int, end: int) -> bool:
+    left_ok = start == 0 or not _EN_WORD_EDGE.match(lowered[start - 1])
+    right_ok = end >= len(lowered) or not _EN_WORD_EDGE.match(lowered[end])
+    return left_ok and right_ok
+
+
+def _contains(lowered: str, term: str, language: str) -> bool:
+    # English terms match whole words only ("sue" must not fire inside "issue").
+    return language == "zh" or any(_word_bounded(lowered, s, e) for s, e in _spans(lowered, term))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped with the package."""
+    raw = resources.files("classifier").joinpath("data/lexicon.json").read_text(encoding="utf-8")
+    return Lexicon(json.loads(raw))

@@ -1,0 +1,50 @@
+"""The shipped data: valid codes, evaluation kept apart from training, a fresh packaged model."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from classifier import cfpb, training
+from classifier.lexicon import default_lexicon
+from classifier.loading import load_bundle, packaged_model_path
+from classifier.taxonomy import default_taxonomy
+
+
+def rows(name: str) -> list[dict]:
+    raw = resources.files("classifier").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return [json.loads(line) for line in raw.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "eval/zh_eval.jsonl"])
+def test_labelled_files_use_only_taxonomy_codes(name):
+    taxonomy = default_taxonomy()
+    for row in rows(name):
+        for dim in ("business_line", "cause", "emotion", "severity", "complexity"):
+            assert taxonomy.validate(dim, row[dim]), (row["id"], dim, row[dim])
+        assert all(taxonomy.validate("flags", f) for f in row["flags"]), row["id"]
+
+
+def test_the_chinese_evaluation_set_is_large_and_apart_from_training():
+    evaluation, train = rows("eval/zh_eval.jsonl"), rows("train/zh_examples.jsonl")
+    assert len(evaluation) >= 300
+    assert not {r["text"] for r in evaluation} & {r["text"] for r in train}
+    assert {r["business_line"] for r in evaluation} == set(default_taxonomy().labels("business_line"))
+    assert set(default_taxonomy().labels("flags")) <= {f for r in evaluation for f in r["flags"]}
+
+
+def test_the_cfpb_held_out_part_is_deterministic_and_never_trained_on():
+    all_rows = cfpb.load_rows()
+    train, held = cfpb.split(all_rows)
+    assert cfpb.split(all_rows)[1] == held
+    assert not {r["id"] for r in train} & {r["id"] for r in held}
+    assert [r["id"] for r in rows("eval/cfpb_heldout.jsonl")] == [r["id"] for r in held]
+    assert not {ex.text for ex in training.cfpb_examples()} & {r["text"] for r in held}
+
+
+def test_the_packaged_model_matches_the_shipped_data():
+    bundle = load_bundle(packaged_model_path())
+    expected = training.default_training_set().fingerprint(default_lexicon(), default_taxonomy())
+    assert bundle.version == f"{training.MODEL_FAMILY}-{expected}", "run: kesu classifier train --out classifier/data/model --no-corrections"

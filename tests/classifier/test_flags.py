@@ -1,0 +1,97 @@
+"""Flag rules: each flag fires on its words, a negated statement does not, a conditional threat does."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.pipeline import ClassifyInput
+
+FIRES = {
+    "media_exposure": "信用卡年费不退，我已经把这件事发到微博上了。",
+    "regulator_escalation": "贷款的事我已经打了12378，也向金融监管总局反映了。",
+    "litigation": "贵行擅自扣款，本人已委托律师，将向法院提起诉讼。",
+    "self_harm_or_violence": "催收天天打电话，我真的不想活了。",
+    "group_complaint": "我们小区几十户业主联名反映房贷利率问题。",
+    "vulnerable_customer": "我母亲82岁了，行动不便，存款取不出来。",
+    "repeat_complaint": "这件事我已经多次投诉，至今没有任何答复。",
+    "proxy_agent": "本人受王某委托，作为其代理人就信用卡债务与贵行协商停息挂账。",
+}
+
+NEGATED = {
+    "media_exposure": "客户表示不会去媒体曝光，只希望退还年费。",
+    "regulator_escalation": "我暂时不考虑向监管部门投诉，希望网点尽快解冻。",
+    "litigation": "本人并不想打官司，只希望尽快解押。",
+    "self_harm_or_violence": "你们放心，我不会想不开的，但催收太过分了。",
+}
+
+CONDITIONAL = {
+    "media_exposure": "要是这个年费不退，我就发微博曝光你们。",
+    "regulator_escalation": "如果三天内不给答复，我就打12378投诉。",
+    "litigation": "你们再不减免罚息，我就去法院起诉。",
+    "self_harm_or_violence": "账户再不解冻，我就从楼上跳下去。",
+}
+
+
+@pytest.mark.parametrize("flag", FIRES)
+def test_each_flag_fires_on_its_words(classifier, flag):
+    result = classifier.classify(FIRES[flag])
+    assert flag in result.flags
+    assert any(line.startswith(f"flag {flag}:") for line in result.explanation)
+
+
+@pytest.mark.parametrize("flag", NEGATED)
+def test_a_negated_statement_raises_no_flag(classifier, flag):
+    result = classifier.classify(NEGATED[flag])
+    assert flag not in result.flags
+    assert any(line.startswith(f"not flagged {flag}: negated") for line in result.explanation)
+
+
+@pytest.mark.parametrize("flag", CONDITIONAL)
+def test_a_conditional_threat_counts(classifier, flag):
+    result = classifier.classify(CONDITIONAL[flag])
+    assert flag in result.flags
+    assert "条件式威胁" in next(line for line in result.explanation if line.startswith(f"flag {flag}:"))
+
+
+def test_negation_belongs_to_the_condition_not_the_threat(classifier):
+    result = classifier.classify("如果你们不会处理，我就去找记者曝光。")
+    assert "media_exposure" in result.flags
+
+
+def test_excluded_phrases_do_not_fire(classifier):
+    result = classifier.classify("请问人民银行征信中心的信用报告怎么查询？砍价活动还有吗？")
+    assert "regulator_escalation" not in result.flags
+    assert "self_harm_or_violence" not in result.flags
+
+
+def test_an_age_of_65_or_more_marks_a_vulnerable_customer(classifier):
+    assert "vulnerable_customer" in classifier.classify("客户今年78岁，定期存款到期无法支取。").flags
+    assert "vulnerable_customer" not in classifier.classify("客户今年35岁，定期存款到期无法支取。").flags
+
+
+@pytest.mark.parametrize(("channel", "flag"), [("social_media", "media_exposure"),
+                                                ("regulator_transfer", "regulator_escalation"),
+                                                ("hotline_12345", "regulator_escalation")])
+def test_the_channel_alone_raises_its_flag(classifier, channel, flag):
+    result = classifier.classify(ClassifyInput("信用卡年费被扣了，要求退还。", channel=channel))
+    assert flag in result.flags
+    assert f"channel={channel}" in " ".join(result.explanation)
+
+
+def test_a_group_size_from_intake_marks_a_group_complaint(classifier):
+    assert "group_complaint" in classifier.classify(ClassifyInput("房贷利率没有下调。", group_size=12)).flags
+
+
+def test_english_flags_match_whole_words_only(classifier):
+    assert "litigation" not in classifier.classify("This issue with my credit card fee is not resolved.").flags
+    assert "litigation" in classifier.classify("If the fee is not refunded I will sue the bank.").flags
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ("催收天天打电话，我真的不想活了。", "critical"),
+    ("我们小区几十户业主已经联名向金融监管局投诉房贷问题。", "critical"),
+    ("贷款的事我已经打了12378。", "high"),
+    ("请问大额存单的利率是多少？", "low"),
+])
+def test_severity_follows_the_written_policy(classifier, text, severity):
+    assert classifier.classify(text).severity == severity
