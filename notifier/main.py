@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notifier import api, consumer, handlers, models
+from notifier import api, consumer, handlers, models, rules
 from notifier.settings import NotifierSettings
 from notifier.webhook import post_webhook
 from shared.bus import Bus
@@ -37,7 +37,7 @@ def build(settings: NotifierSettings, *, engine: AsyncEngine, bus: Bus, clock: C
 async def run_delivery(service: Service, settings: NotifierSettings) -> None:
     """Deliver due notifications until cancelled; failures are recorded and retried later."""
     policy = RetryPolicy(max_attempts=settings.delivery_max_attempts, initial_s=settings.delivery_backoff_initial_s,
-                         max_s=settings.delivery_backoff_max_s)
+                         max_s=settings.delivery_backoff_max_s, jitter_s=settings.delivery_backoff_jitter_s)
     async with httpx.AsyncClient() as client:
         while True:
             try:
@@ -51,17 +51,28 @@ async def run_delivery(service: Service, settings: NotifierSettings) -> None:
 async def _deliver_batch(service: Service, settings: NotifierSettings, client: httpx.AsyncClient, policy) -> int:
     async with service.unit_of_work() as uow:
         due = await handlers.claim_due(uow, lease=timedelta(seconds=settings.delivery_lease_s))
-    secret = settings.webhook_secret.get_secret_value().encode()
+    now = service.clock.now()
     results = await asyncio.gather(*(
-        post_webhook(client, n.recipient, n.body, secret=secret, idempotency_key=n.id,
-                     timeout_s=settings.webhook_timeout_s)
+        post_webhook(client, n.webhook_url or n.recipient, n.body, secrets=_secrets(n, settings, now),
+                     idempotency_key=n.id, timeout_s=settings.webhook_timeout_s)
         for n in due
     ))
+    # One transaction settles the whole batch: a commit per row dominated the cost. Should it fail,
+    # the rows stay leased and are sent again after the lease (receivers dedupe by Idempotency-Key).
+    async with service.unit_of_work() as uow:
+        for notification, result in zip(due, results):
+            await handlers.settle(uow, notification, result, policy=policy,
+                                  disable_after=settings.webhook_disable_after_failures)
     for notification, result in zip(due, results):
         NOTIFICATIONS.labels(notification.channel, "sent" if result.ok else "failed").inc()
-        async with service.unit_of_work() as uow:
-            await handlers.settle(uow, notification, result, policy=policy)
     return len(due)
+
+
+def _secrets(notification, settings: NotifierSettings, now: datetime) -> list[bytes]:
+    """A subscription signs with its own secret(s); the acknowledgement URL with the configured one."""
+    if notification.subscription_id is None:
+        return [settings.webhook_secret.get_secret_value().encode()]
+    return [s.encode() for s in rules.signing_secrets(notification._mapping, now)]
 
 
 def create_app() -> FastAPI:

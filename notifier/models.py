@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from shared.db import UtcDateTime, inbox_table, outbox_table, service_metadata
 
@@ -26,6 +26,10 @@ notifications = Table(
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
+    # Set for deliveries to a webhook subscription; null for the configured acknowledgement URL.
+    Column("subscription_id", String(36), index=True),
+    # Attempts made before the last manual redelivery, so a redelivery gets a fresh retry budget.
+    Column("retry_base", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("rule", "event_id", name="uq_notifier_notifications_rule_event"),
     Index("ix_notifier_notifications_due", "next_attempt_at"),
 )
@@ -40,6 +44,39 @@ attempts = Table(
     Column("status_code", Integer),
     Column("error", Text),
     Column("duration_ms", Float, nullable=False),
+)
+
+webhooks = Table(
+    "notifier_webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("description", String(200)),
+    # Filters: an empty list matches everything.
+    Column("event_types", JSON, nullable=False),
+    Column("business_lines", JSON, nullable=False),
+    Column("branches", JSON, nullable=False),
+    Column("severities", JSON, nullable=False),
+    # Kept retrievable (not hashed) because every delivery must be signed with it.
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100)),
+    Column("previous_secret_expires_at", UtcDateTime),
+    Column("enabled", Boolean, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("disabled_reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# What the notifier has learnt about each complaint from events, for subscription filters.
+complaints = Table(
+    "notifier_complaints",
+    metadata,
+    Column("complaint_id", String(36), primary_key=True),
+    Column("branch_code", String(64)),
+    Column("business_line", String(64)),
+    Column("severity", String(32)),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata, "notifier")

@@ -19,4 +19,8 @@ class NotifierSettings(CommonSettings):
     delivery_max_attempts: int = 12
     delivery_backoff_initial_s: float = 2.0
     delivery_backoff_max_s: float = 3600.0
+    delivery_backoff_jitter_s: float = 0.5
     delivery_lease_s: float = 60.0
+    # A subscription is disabled (and an error logged) after this many failed attempts in a row
+    # across its notifications; 0 never disables. The default spans several full retry schedules.
+    webhook_disable_after_failures: int = 50

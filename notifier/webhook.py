@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -28,7 +31,8 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 
 async def post_webhook(
-    client: httpx.AsyncClient, url: str, payload: dict, *, secret: bytes, idempotency_key: str, timeout_s: float
+    client: httpx.AsyncClient, url: str, payload: dict, *, secrets: Sequence[bytes], idempotency_key: str,
+    timeout_s: float,
 ) -> DeliveryResult:
     """POST one signed notification; 2xx is success, anything else is a failed attempt."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
@@ -37,7 +41,8 @@ async def post_webhook(
         "Content-Type": "application/cloudevents+json; charset=utf-8",
         "Idempotency-Key": idempotency_key,
         "Kesu-Timestamp": timestamp,
-        "Kesu-Signature": signature(secret, timestamp, body),
+        # During a secret rotation both signatures are sent, so receivers on either secret accept.
+        "Kesu-Signature": ",".join(signature(secret, timestamp, body) for secret in secrets),
     }
     started = time.perf_counter()
     try:
@@ -55,6 +60,13 @@ def _ms(started: float) -> float:
 
 
 def _retry_after(value: str | None) -> float | None:
-    if value and value.strip().isdigit():
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
         return float(value.strip())
-    return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
