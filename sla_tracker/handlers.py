@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from shared.consumer import HandlerContext
 from shared.events import CaseStatusChanged, ComplaintClassified, ComplaintReceived, ComplaintReclassified, ExtensionGranted
 from shared.uow import UnitOfWork
-from sla_tracker import lifecycle
+from sla_tracker import lifecycle, rollup
 from sla_tracker.deadlines import decide_extension
 from sla_tracker.lifecycle import Rules
 from sla_tracker.models import clocks, complaints, extensions
@@ -101,7 +101,7 @@ async def _apply_classification(ctx: HandlerContext, rules: Rules, complaint_id:
 
 
 async def _recompute(ctx: HandlerContext, rules: Rules, row, complexity: str, business_line: str) -> None:
-    await ctx.uow.session.execute(update(clocks).where(clocks.c.id == row.id).values(business_line=business_line))
+    await rollup.update_clock(ctx.uow, row.id, business_line=business_line)
     row = (await ctx.uow.session.execute(select(clocks).where(clocks.c.id == row.id))).one()
     if row.state == "paused":
         return  # the deadline is recomputed on resume
@@ -154,7 +154,7 @@ async def on_extension_granted(event: ExtensionGranted, ctx: HandlerContext, *, 
             deadline = await lifecycle.deadline_of(ctx.uow, rules, row, allowed=decision.allowed)
             await lifecycle.reschedule(ctx.uow, rules, row, deadline, caused_by=ctx.envelope)
         elif decision.applied:
-            await ctx.uow.session.execute(update(clocks).where(clocks.c.id == row.id).values(allowed=decision.allowed))
+            await rollup.update_clock(ctx.uow, row.id, allowed=decision.allowed)
 
 
 async def clocks_for(uow: UnitOfWork, complaint_id: str) -> list:

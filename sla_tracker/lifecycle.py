@@ -10,12 +10,13 @@ from sqlalchemy import insert, select, update
 
 from shared.events import Envelope, SlaClockStarted, SlaClockStopped
 from shared.uow import UnitOfWork
+from sla_tracker import rollup
 from sla_tracker.calendar import BusinessCalendar
 from sla_tracker.deadlines import Deadline, allowed_amount, compute_deadline, next_level, threshold_instant
 from sla_tracker.models import clocks, extensions, pauses
 from sla_tracker.policies import ClockDef, Policy, PolicyBook
 
-OPEN_STATES = ("running", "paused", "breached")
+OPEN_STATES = rollup.OPEN_STATES
 
 
 @dataclass
@@ -62,7 +63,7 @@ async def start_clock(uow: UnitOfWork, rules: Rules, policy: Policy, clock: Cloc
     allowed = allowed_amount(clock, complaint.complexity)
     deadline = compute_deadline(clock, rules.calendars[policy.calendar], started_at, allowed=allowed)
     clock_id = str(uuid.uuid4())
-    await uow.session.execute(insert(clocks).values(
+    await rollup.insert_clock(uow, dict(
         id=clock_id, complaint_id=complaint.complaint_id, policy=policy.id, policy_version=policy.version,
         clock_name=clock.name, generation=generation, state="running", started_at=started_at,
         informational=clock.informational, allowed=allowed, warned_level=0,
@@ -104,8 +105,7 @@ async def reschedule(uow: UnitOfWork, rules: Rules, row, deadline: Deadline, *, 
     schedule = _schedule(policy, clock, row.started_at, deadline, done=row.warned_level)
     if values.get("state", row.state) == "paused":
         schedule["next_check_at"] = None
-    await uow.session.execute(update(clocks).where(clocks.c.id == row.id)
-                              .values(allowed=deadline.allowed, **schedule, **values))
+    await rollup.update_clock(uow, row.id, allowed=deadline.allowed, **schedule, **values)
     if deadline.due_at != row.due_at:
         # Consumers (intake's view) keep the latest SlaClockStarted of a clock_id as its deadline.
         await uow.publish(_started(row.complaint_id, row.id, row.policy, row.clock_name, row.started_at, deadline),
@@ -115,8 +115,7 @@ async def reschedule(uow: UnitOfWork, rules: Rules, row, deadline: Deadline, *, 
 async def pause(uow: UnitOfWork, row, status: str, at: datetime) -> None:
     """Stop the clock running until the case leaves ``status``."""
     await uow.session.execute(insert(pauses).values(clock_id=row.id, status=status, paused_at=at))
-    await uow.session.execute(update(clocks).where(clocks.c.id == row.id)
-                              .values(state="paused", paused_at=at, next_check_at=None))
+    await rollup.update_clock(uow, row.id, state="paused", paused_at=at, next_check_at=None)
 
 
 async def resume(uow: UnitOfWork, rules: Rules, row, at: datetime, *, complexity: str | None,
@@ -140,10 +139,10 @@ async def stop(uow: UnitOfWork, rules: Rules, row, at: datetime, reason: str, *,
     else:
         due_at = row.due_at
     outcome = "met" if at <= due_at else "missed"
-    await uow.session.execute(update(clocks).where(clocks.c.id == row.id).values(
-        state=state, outcome=outcome if state == "stopped" else None, stopped_at=at, stop_reason=reason[:60],
-        next_check_at=None, paused_at=None, due_at=due_at,
-    ))
+    await rollup.update_clock(
+        uow, row.id, state=state, outcome=outcome if state == "stopped" else None, stopped_at=at,
+        stop_reason=reason[:60], next_check_at=None, paused_at=None, due_at=due_at,
+    )
     await uow.publish(SlaClockStopped(
         complaint_id=row.complaint_id, clock_id=row.id, policy=row.policy, clock_name=row.clock_name,
         outcome=outcome, stopped_at=at, reason=reason,

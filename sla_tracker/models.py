@@ -8,6 +8,8 @@ from shared.db import BigId, UtcDateTime, inbox_table, outbox_table, service_met
 
 metadata = service_metadata()
 
+OPEN_COUNTED = text("state IN ('running', 'paused', 'breached') AND NOT informational")
+
 # One row per clock and generation: a restart (re-filing with new facts) starts a new
 # generation, so each generation's warnings and breach are issued exactly once.
 clocks = Table(
@@ -41,6 +43,26 @@ clocks = Table(
     Index("ix_sla_clocks_next_check", "next_check_at", postgresql_where=text("next_check_at IS NOT NULL"),
           sqlite_where=text("next_check_at IS NOT NULL")),
     Index("ix_sla_clocks_started_at", "started_at"),
+    # Due-soon counts read only open clocks near their deadline: a short range scan of this index.
+    Index("ix_sla_clocks_open_due", "due_at", "started_at", "policy", "branch_code", "business_line", "channel",
+          postgresql_where=OPEN_COUNTED, sqlite_where=OPEN_COUNTED),
+)
+
+# Upper edges (hours) of the decision-time histogram; the last bucket is open-ended. Daily up
+# to 15 days, where the statutory deadlines sit, so interpolated percentiles are within 12 h there.
+DECISION_BUCKET_HOURS = (6, 12, *range(24, 15 * 24 + 1, 24), 20 * 24, 30 * 24, 45 * 24, 60 * 24, 90 * 24)
+ROLLUP_COUNTERS = ("opened", "open", "warned", "breached", "met", "missed", "decided", "decided_15d",
+                   *(f"b{i:02d}" for i in range(len(DECISION_BUCKET_HOURS) + 1)))
+
+# Counters per UTC start day and (dimension, value), e.g. ("branch_code", "B12"), kept by
+# sla_tracker.rollup in the clocks' transactions. '' stands for unknown: NULLs never conflict in a key.
+clock_rollup = Table(
+    "sla_clock_rollup",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(40), primary_key=True),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in ROLLUP_COUNTERS),
 )
 
 pauses = Table(

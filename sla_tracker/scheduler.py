@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from shared.db import is_postgres
 from shared.events import Event, SlaBreached, SlaEscalated, SlaWarningIssued
 from shared.uow import UnitOfWork
+from sla_tracker import rollup
 from sla_tracker.deadlines import threshold_instant
 from sla_tracker.lifecycle import Rules, next_check
 from sla_tracker.models import clocks
@@ -51,7 +52,7 @@ async def _advance(uow: UnitOfWork, policy: Policy, row, now: datetime) -> None:
     values = {"warned_level": done, "next_check_at": next_check(policy, row.started_at, row.due_at, done)}
     if done >= 100 and row.breached_at is None:
         values |= {"state": "breached", "breached_at": now}
-    await uow.session.execute(update(clocks).where(clocks.c.id == row.id).values(**values))
+    await rollup.update_clock(uow, row.id, **values)
 
 
 def alerts_for(policy: Policy, row, level: int, now: datetime) -> list[Event]:

@@ -1,113 +1,106 @@
-"""SLA figures for ops teams: one aggregate query over the clocks table (SQLite and PostgreSQL)."""
+"""SLA figures for ops teams, read from the rollup plus a short index scan of open clocks near their deadline.
+
+Counts are exact per UTC start day: the window [from, to) is widened to whole UTC days. Decision-time
+percentiles are approximate: interpolated linearly within the histogram bucket holding the rank.
+"""
 
 from __future__ import annotations
 
-import statistics
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, func, literal, select
-from sqlalchemy.sql import ColumnElement
 
-from shared.db import is_postgres
 from shared.uow import UnitOfWork
-from sla_tracker.models import clocks
+from sla_tracker.models import DECISION_BUCKET_HOURS, OPEN_COUNTED, ROLLUP_COUNTERS, clock_rollup, clocks
+from sla_tracker.rollup import utc_day
 
-GROUPS = {"branch": clocks.c.branch_code, "business_line": clocks.c.business_line,
-          "channel": clocks.c.channel, "policy": clocks.c.policy}
-# Clocks whose stop is the complaint's decision or final reply: time-to-decision is read from these.
-DECISION_CLOCKS = ("decision", "reply", "final_response", "handling")
+GROUP_COLUMNS = {"branch": "branch_code", "business_line": "business_line", "channel": "channel", "policy": "policy"}
 AGEING_DAYS = (3, 7, 15, 30)
-OPEN = ("running", "paused", "breached")
+COUNTS = ("open", "warned", "breached", "met", "missed", "decided", "decided_15d")
+BUCKETS = tuple(name for name in ROLLUP_COUNTERS if name[0] == "b" and name[1:].isdigit())
 
 
-def _buckets(now: datetime, is_open: ColumnElement) -> dict[str, ColumnElement]:
+def day_window(start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last UTC start day a window [start, end) touches."""
+    return utc_day(start), utc_day(end - timedelta(microseconds=1))
+
+
+def _ageing(today: date) -> dict:
+    # An open clock's age is counted in whole UTC days since the day it started.
     bounds = [0, *AGEING_DAYS]
     columns = {}
     for low, high in zip(bounds, [*AGEING_DAYS, None]):
-        newer = clocks.c.started_at > now - timedelta(days=low)
-        older = clocks.c.started_at <= now - timedelta(days=high) if high else None
         label = f"{low}-{high}d" if high else f"{low}d+"
-        conditions = [is_open] + ([] if low == 0 else [~newer]) + ([~older] if older is not None else [])
-        columns[label] = func.count().filter(and_(*conditions))
+        older = clock_rollup.c.day <= today - timedelta(days=low)
+        condition = and_(older, clock_rollup.c.day > today - timedelta(days=high)) if high else older
+        columns[label] = func.sum(clock_rollup.c.open).filter(condition)
     return columns
 
 
-def _aggregates(now: datetime, postgres: bool) -> dict[str, ColumnElement]:
-    is_open = clocks.c.state.in_(OPEN)
-    decided = and_(clocks.c.clock_name.in_(DECISION_CLOCKS), clocks.c.outcome.is_not(None))
-    seconds = _seconds(clocks.c.stopped_at, clocks.c.started_at, postgres)
-    columns = {
-        "open": func.count().filter(is_open),
-        "due_24h": func.count().filter(is_open, clocks.c.due_at.between(now, now + timedelta(hours=24))),
-        "due_72h": func.count().filter(is_open, clocks.c.due_at.between(now, now + timedelta(hours=72))),
-        "warned": func.count().filter(clocks.c.warned_level > 0),
-        "breached": func.count().filter(clocks.c.breached_at.is_not(None)),
-        "met": func.count().filter(clocks.c.outcome == "met"),
-        "missed": func.count().filter(clocks.c.outcome == "missed"),
-        "decided": func.count().filter(decided),
-        "decided_15d": func.count().filter(decided, seconds <= 15 * 86400),
-    }
-    if postgres:
-        columns["p50_s"] = func.percentile_cont(0.5).within_group(seconds).filter(decided)
-        columns["p90_s"] = func.percentile_cont(0.9).within_group(seconds).filter(decided)
-    return columns | _buckets(now, is_open)
+async def _rollup_rows(uow: UnitOfWork, first: date, last: date, group_by: str | None) -> dict:
+    r = clock_rollup.c
+    # Every clock counts once per dimension, so the policy dimension summed is the whole.
+    dimension = GROUP_COLUMNS[group_by or "policy"]
+    key = r.value if group_by else literal("all")
+    sums = {name: func.sum(r[name]) for name in (*COUNTS, *BUCKETS)} | _ageing(utc_day(uow.clock.now()))
+    query = (select(key.label("group"), *(column.label(name) for name, column in sums.items()))
+             .where(r.dimension == dimension, r.day >= first, r.day <= last)
+             .group_by(key).having(func.sum(r.opened) > 0).order_by(key))
+    return {row.group: dict(row._mapping) for row in (await uow.session.execute(query)).all()}
 
 
-def _seconds(end, start, postgres: bool) -> ColumnElement:
-    if postgres:
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400
+async def _due_soon(uow: UnitOfWork, first: date, last: date, group_by: str | None) -> dict:
+    """Open clocks due within 24 h / 72 h: a range scan of the partial index ix_sla_clocks_open_due."""
+    now, c = uow.clock.now(), clocks.c
+    key = func.coalesce(c[GROUP_COLUMNS[group_by]], "") if group_by else literal("all")
+    within_24h = c.due_at <= now + timedelta(hours=24)
+    began = datetime.combine(first, time(), timezone.utc)
+    ended = datetime.combine(last + timedelta(days=1), time(), timezone.utc)
+    # OPEN_COUNTED is the index predicate verbatim, so PostgreSQL can prove the partial index applies.
+    query = (select(key.label("group"), func.count().filter(within_24h).label("due_24h"), func.count().label("due_72h"))
+             .where(OPEN_COUNTED, c.due_at >= now, c.due_at <= now + timedelta(hours=72),
+                    c.started_at >= began, c.started_at < ended)
+             .group_by(key))
+    return {row.group: (row.due_24h, row.due_72h) for row in (await uow.session.execute(query)).all()}
 
 
 async def sla_metrics(uow: UnitOfWork, *, start: datetime, end: datetime, group_by: str | None) -> list[dict]:
-    """Counts, rates, decision-time percentiles and ageing per group of clocks started in [start, end)."""
-    now, postgres = uow.clock.now(), is_postgres(uow.session.bind)
-    key = GROUPS[group_by] if group_by else literal("all")
-    aggregates = _aggregates(now, postgres)
-    query = (select(key.label("group"), *(column.label(name) for name, column in aggregates.items()))
-             .where(clocks.c.started_at >= start, clocks.c.started_at < end,
-                    clocks.c.informational.is_(False), clocks.c.state != "cancelled")
-             .group_by(key).order_by(key))
-    rows = [dict(row._mapping) for row in (await uow.session.execute(query)).all()]
-    if not postgres:
-        await _python_percentiles(uow, rows, key, start, end)
-    return [_shape(row) for row in rows]
+    """Counts, rates, approximate decision-time percentiles and ageing per group of clocks started in [start, end)."""
+    first, last = day_window(start, end)
+    rows = await _rollup_rows(uow, first, last, group_by)
+    due = await _due_soon(uow, first, last, group_by)
+    return [_shape(group, row, due.get(group, (0, 0))) for group, row in rows.items()]
 
 
-async def _python_percentiles(uow: UnitOfWork, rows: list[dict], key, start: datetime, end: datetime) -> None:
-    # SQLite has no percentile_cont; the embedded deployment is small enough to sort in Python.
-    query = select(key.label("group"), clocks.c.started_at, clocks.c.stopped_at).where(
-        clocks.c.started_at >= start, clocks.c.started_at < end, clocks.c.clock_name.in_(DECISION_CLOCKS),
-        clocks.c.outcome.is_not(None))
-    durations: dict[object, list[float]] = {}
-    for group, began, ended in (await uow.session.execute(query)).all():
-        durations.setdefault(group, []).append((ended - began).total_seconds())
-    for row in rows:
-        values = sorted(durations.get(row["group"], []))
-        row["p50_s"] = statistics.median(values) if values else None
-        row["p90_s"] = _percentile(values, 0.9)
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile, as PostgreSQL's percentile_cont computes it."""
-    if not values:
+def percentile_hours(buckets: list[int], q: float) -> float | None:
+    """The q-quantile of a decision-time histogram, interpolated linearly within its bucket."""
+    total = sum(buckets)
+    if not total:
         return None
-    position = (len(values) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
+    rank, seen = q * total, 0
+    lows = [0, *DECISION_BUCKET_HOURS]
+    for index, count in enumerate(buckets):
+        if count and seen + count >= rank:
+            if index == len(DECISION_BUCKET_HOURS):
+                return float(lows[index])  # open-ended last bucket: its lower edge, a floor
+            return lows[index] + (rank - seen) / count * (DECISION_BUCKET_HOURS[index] - lows[index])
+        seen += count
+    return float(lows[-1])
 
 
-def _shape(row: dict) -> dict:
-    finished = row["met"] + row["missed"]
-    hours = lambda s: None if s is None else round(float(s) / 3600, 2)  # noqa: E731
+def _shape(group, row: dict, due: tuple[int, int]) -> dict:
+    counts = {k: int(row[k] or 0) for k in COUNTS}
+    finished = counts["met"] + counts["missed"]
+    histogram = [int(row[b] or 0) for b in BUCKETS]
+    hours = lambda q: None if (v := percentile_hours(histogram, q)) is None else round(v, 2)  # noqa: E731
     return {
-        "group": row["group"],
-        **{k: row[k] for k in ("open", "due_24h", "due_72h", "warned", "breached", "met", "missed")},
-        "on_time_rate": round(row["met"] / finished, 4) if finished else None,
-        "time_to_decision_hours": {"median": hours(row["p50_s"]), "p90": hours(row["p90_s"])},
-        "completion_15d_rate": round(row["decided_15d"] / row["decided"], 4) if row["decided"] else None,
-        "ageing": {label: row[label] for label in _bucket_labels()},
+        "group": None if group == "" else group,  # the rollup keeps unknown as ""
+        **{k: counts[k] for k in ("open", "warned", "breached", "met", "missed")},
+        "due_24h": due[0], "due_72h": due[1],
+        "on_time_rate": round(counts["met"] / finished, 4) if finished else None,
+        "time_to_decision_hours": {"median": hours(0.5), "p90": hours(0.9)},
+        "completion_15d_rate": round(counts["decided_15d"] / counts["decided"], 4) if counts["decided"] else None,
+        "ageing": {label: int(row[label] or 0) for label in _bucket_labels()},
     }
 
 

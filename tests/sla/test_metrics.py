@@ -27,7 +27,8 @@ async def test_metrics_count_open_due_soon_breached_met_and_decision_times(sla):
         "open": 2, "due_24h": 1, "due_72h": 1, "breached": 0}
     b2 = groups["B2"]
     assert (b2["open"], b2["breached"], b2["met"], b2["on_time_rate"], b2["completion_15d_rate"]) == (1, 1, 1, 1.0, 1.0)
-    assert b2["time_to_decision_hours"] == {"median": 96.0, "p90": 96.0}
+    # 96 h falls in the [96 h, 120 h) histogram bucket; percentiles interpolate within it.
+    assert b2["time_to_decision_hours"] == {"median": 108.0, "p90": 117.6}
     assert groups["B1"]["ageing"]["0-3d"] == 1 and groups["B1"]["ageing"]["15-30d"] == 1
 
 

@@ -1,0 +1,150 @@
+"""The metrics rollup: counters of clocks per UTC start day and value of each group dimension.
+
+A clock counts once in each dimension (policy, branch, business line, channel), so reading one
+dimension scans days x values rows, not every combination of the four.
+
+Every change to a clock row goes through ``insert_clock``/``update_clock``, which add the
+difference between the row's contribution after and before the change, written just before
+the same transaction commits, so the rollup always equals a direct count over ``sla_clocks``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timezone
+
+from sqlalchemy import and_, case, cast, event, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from shared.db import is_postgres
+from shared.uow import UnitOfWork
+from sla_tracker.models import DECISION_BUCKET_HOURS, ROLLUP_COUNTERS, clock_rollup, clocks
+
+OPEN_STATES = ("running", "paused", "breached")
+# Clocks whose stop is the complaint's decision or final reply: time-to-decision is read from these.
+DECISION_CLOCKS = ("decision", "reply", "final_response", "handling")
+GROUP_COLUMNS = ("policy", "branch_code", "business_line", "channel")
+FIFTEEN_DAYS_S = 15 * 86400
+PENDING = "sla_rollup_pending"
+
+
+def bucket_of(seconds: float) -> int:
+    """Index of the decision-time histogram bucket holding a duration."""
+    for index, upper in enumerate(DECISION_BUCKET_HOURS):
+        if seconds < upper * 3600:
+            return index
+    return len(DECISION_BUCKET_HOURS)
+
+
+def keys_of(row: dict) -> list[tuple]:
+    """The rollup rows a clock counts in: (UTC start day, dimension, value) per group dimension."""
+    day = utc_day(row["started_at"])
+    return [(day, name, row.get(name) or "") for name in GROUP_COLUMNS]
+
+
+def contribution(row: dict) -> Counter:
+    """What one clock adds to its rollup row; informational and cancelled clocks add nothing."""
+    if row.get("informational") or row["state"] == "cancelled":
+        return Counter()
+    counts = Counter(opened=1, open=int(row["state"] in OPEN_STATES), warned=int((row.get("warned_level") or 0) > 0),
+                     breached=int(row.get("breached_at") is not None), met=int(row.get("outcome") == "met"),
+                     missed=int(row.get("outcome") == "missed"))
+    if row["clock_name"] in DECISION_CLOCKS and row.get("outcome") is not None:
+        seconds = (row["stopped_at"] - row["started_at"]).total_seconds()
+        counts.update({"decided": 1, "decided_15d": int(seconds <= FIFTEEN_DAYS_S), f"b{bucket_of(seconds):02d}": 1})
+    return +counts  # drop zero counts
+
+
+async def insert_clock(uow: UnitOfWork, values: dict) -> None:
+    """Insert a clock row and count it."""
+    await uow.session.execute(insert(clocks).values(**values))
+    await _apply(uow, {}, values)
+
+
+async def update_clock(uow: UnitOfWork, clock_id: str, **values) -> None:
+    """Update a clock row and move its counts; the row is re-read locked so a stale copy cannot skew them."""
+    query = select(clocks).where(clocks.c.id == clock_id)
+    if is_postgres(uow.session.bind):
+        query = query.with_for_update()
+    before = dict((await uow.session.execute(query)).one()._mapping)
+    await uow.session.execute(update(clocks).where(clocks.c.id == clock_id).values(**values))
+    await _apply(uow, before, before | values)
+
+
+async def _apply(uow: UnitOfWork, before: dict, after: dict) -> None:
+    pending = _pending(uow.session)
+    for row, sign in ((before, -1), (after, 1)):
+        counts = contribution(row) if row else Counter()
+        for key in keys_of(row) if counts else []:
+            pending.setdefault(key, Counter()).update({k: sign * v for k, v in counts.items()})
+
+
+def _pending(session: AsyncSession) -> dict[tuple, Counter]:
+    # Deltas are merged and written just before COMMIT: the rollup rows are hot (every clock
+    # started today in a branch shares one), so their row locks are held for the commit only.
+    if PENDING not in session.info:
+        session.info[PENDING] = {}
+        event.listen(session.sync_session, "before_commit", _flush, once=True)
+    return session.info[PENDING]
+
+
+def _flush(session: Session) -> None:
+    pending = session.info.pop(PENDING, {})
+    postgres = session.bind.dialect.name == "postgresql"
+    # Sorted, so two transactions touching the same rows lock them in the same order (no deadlock).
+    for key in sorted(pending):
+        deltas = {k: v for k, v in pending[key].items() if v}
+        if deltas:
+            session.execute(_upsert(postgres, key, deltas))
+
+
+def _upsert(postgres: bool, key: tuple, deltas: dict):
+    """INSERT ... ON CONFLICT: add ``deltas`` to the key's counters (a new row starts at zero)."""
+    row = dict(zip(("day", "dimension", "value"), key)) | {name: deltas.get(name, 0) for name in ROLLUP_COUNTERS}
+    statement = (postgresql if postgres else sqlite).insert(clock_rollup).values(**row)
+    return statement.on_conflict_do_update(
+        index_elements=["day", "dimension", "value"],
+        set_={name: clock_rollup.c[name] + statement.excluded[name] for name in deltas})
+
+
+def backfill_select(postgres: bool, dimension: str):
+    """An INSERT ... SELECT source that recounts one dimension of the rollup from ``sla_clocks``."""
+    c = clocks.c
+    counted = and_(c.informational.is_(False), c.state != "cancelled")
+    decided = and_(c.clock_name.in_(DECISION_CLOCKS), c.outcome.is_not(None))
+    seconds = (func.extract("epoch", c.stopped_at - c.started_at) if postgres
+               else (func.julianday(c.stopped_at) - func.julianday(c.started_at)) * 86400)
+    day = cast(func.timezone("UTC", c.started_at), postgresql.DATE) if postgres else func.date(c.started_at)
+    total = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    counters = {"opened": func.count(), "open": total(c.state.in_(OPEN_STATES)), "warned": total(c.warned_level > 0),
+                "breached": total(c.breached_at.is_not(None)), "met": total(c.outcome == "met"),
+                "missed": total(c.outcome == "missed"), "decided": total(decided),
+                "decided_15d": total(and_(decided, seconds <= FIFTEEN_DAYS_S))}
+    bounds = [0, *DECISION_BUCKET_HOURS, None]
+    for index, (low, high) in enumerate(zip(bounds, bounds[1:])):
+        condition = [decided, seconds >= low * 3600] + ([seconds < high * 3600] if high else [])
+        counters[f"b{index:02d}"] = total(and_(*condition))
+    value = func.coalesce(c[dimension], literal(""))
+    columns = [day.label("day"), literal(dimension).label("dimension"), value.label("value")]
+    return (select(*columns, *(counters[n].label(n) for n in ROLLUP_COUNTERS))
+            .where(counted).group_by(day, value))
+
+
+def rebuild_statements(postgres: bool) -> list:
+    """Statements that recount the whole rollup from the clocks (migration backfill, bulk loads)."""
+    sources = [backfill_select(postgres, dimension) for dimension in GROUP_COLUMNS]
+    return [clock_rollup.delete(), *(insert(clock_rollup).from_select(list(s.selected_columns.keys()), s)
+                                     for s in sources)]
+
+
+async def rebuild(conn) -> None:
+    """Recount the rollup on an async connection (after a bulk load that bypassed the handlers)."""
+    for statement in rebuild_statements(conn.dialect.name == "postgresql"):
+        await conn.execute(statement)
+
+
+def utc_day(instant: datetime) -> date:
+    """The UTC calendar day of an instant (the rollup's day)."""
+    return instant.astimezone(timezone.utc).date()
