@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
 from sla_tracker import seed
 from sla_tracker.calendar import CalendarDay, parse_calendar
 from tests.sla.helpers import calendars, cn
 
-chinese_calendar = pytest.importorskip("chinese_calendar")
 
 
 def days_of(year: int):
@@ -56,7 +56,6 @@ def test_importing_a_confirmed_year_replaces_its_entries_and_confirms_it():
 
 @pytest.mark.parametrize("calendar_id", sorted(seed.SPECS))
 def test_the_shipped_file_is_what_the_seed_script_makes_from_holidays(calendar_id):
-    pytest.importorskip("holidays")
     fresh = parse_calendar(seed.build(calendar_id, seed.SPECS[calendar_id]))
     shipped = calendars()[calendar_id]
     assert {d: (e.kind, e.name) for d, e in fresh.entries.items()} == {
