@@ -67,7 +67,9 @@ async def test_a_breach_is_detected_within_two_seconds_of_the_due_instant(engine
                 break
             await asyncio.sleep(0.1)
     finally:
+        # Wait for the scheduler to finish while its database still exists (teardown drops it).
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     [breach] = breaches
     assert breach.clock_name == "first_reply"
     assert timedelta(0) <= breach.breached_at - breach.due_at < timedelta(seconds=2)
