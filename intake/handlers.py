@@ -21,9 +21,6 @@ from intake.vault import Vault
 from shared.events import ComplaintDuplicateLinked, ComplaintReceived, Money
 from shared.uow import UnitOfWork
 
-# Key management lives in intake.keys; services.runner issues keys through this name.
-from intake.keys import channels_for_key, create_api_key  # noqa: F401
-
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

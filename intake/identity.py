@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import delete, insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from intake.models import complainants, identifiers
 from intake.schemas import ComplainantIn, ComplaintCreate
 from intake.vault import blind_index
+from shared.db import upsert_insert
 from shared.uow import UnitOfWork
 
 # Strongest first: when identifiers point at different complainants, the first one found wins.
@@ -86,6 +85,5 @@ async def _new_complainant(uow: UnitOfWork) -> str:
 async def _index(uow: UnitOfWork, ref: str, missing: list[tuple[str, str]]) -> None:
     if not missing:
         return
-    builder = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
     rows = [{"kind": k, "digest": d, "complainant_ref": ref, "created_at": uow.clock.now()} for k, d in missing]
-    await uow.session.execute(builder(identifiers).values(rows).on_conflict_do_nothing())
+    await uow.session.execute(upsert_insert(uow.session.bind, identifiers).values(rows).on_conflict_do_nothing())

@@ -7,14 +7,12 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from notifier import rules
 from notifier.models import attempts, complaints, notifications, webhooks
 from notifier.webhook import DeliveryResult
 from shared.consumer import HandlerContext
-from shared.db import is_postgres
+from shared.db import is_postgres, upsert_insert
 from shared.events import (ComplaintClassified, ComplaintReceived, ComplaintReclassified, Envelope, Event,
                            NotificationFailed, NotificationSent)
 from shared.retry import RetryPolicy
@@ -56,7 +54,7 @@ def cloudevent_body(event: Event, envelope: Envelope) -> dict:
 
 
 def _upsert(uow: UnitOfWork, table):
-    return (pg_insert if is_postgres(uow.session.bind) else sqlite_insert)(table)
+    return upsert_insert(uow.session.bind, table)
 
 
 async def _record(uow: UnitOfWork, **values) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from shared.db import is_postgres, session_factory
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
 log = structlog.get_logger()
+HOUSEKEEPING_EVERY_S = 10.0  # backlog gauge refresh and pruning of published rows
 
 
 class OutboxRelay:
@@ -53,7 +55,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until cancelled; bus or database failures back off and try again."""
         failures = 0
-        ticks = 0
+        next_housekeeping = 0.0
         while True:
             try:
                 published = await self.publish_pending()
@@ -63,9 +65,10 @@ class OutboxRelay:
                 log.warning("outbox relay failed", service=self.service, error=repr(exc), failures=failures)
                 await asyncio.sleep(min(30.0, 0.2 * 2**failures))
                 continue
-            ticks += 1
-            if ticks % 200 == 1:
+            # By time, not by tick count: an idle relay ticks only every interval_s.
+            if time.monotonic() >= next_housekeeping:
                 await self._housekeeping()
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY_S
             if published is None:
                 # Another relay has the turn; rows this process committed meanwhile need us soon.
                 await asyncio.sleep(min(0.02, self._interval_s))

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
+from shared.db import upsert_insert
 from shared.events import Envelope, Event, envelope_for, to_headers
 
 
@@ -75,9 +74,7 @@ class UnitOfWork:
 
     async def mark_processed(self, consumer: str, event_id: str) -> bool:
         """Record an event as processed by a consumer; False when it already was (skip it)."""
-        dialect = self.session.bind.dialect.name
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = builder(self._inbox).values(
+        statement = upsert_insert(self.session.bind, self._inbox).values(
             consumer=consumer, event_id=event_id, processed_at=self.clock.now()
         ).on_conflict_do_nothing()
         result = await self.session.execute(statement)
