@@ -10,7 +10,9 @@ from alembic.config import Config
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-SERVICES_WITH_MIGRATIONS = ("intake", "classifier", "sla_tracker", "notifier")
+SERVICES_WITH_MIGRATIONS = ("intake", "classifier", "sla_tracker", "notifier", "cases")
+# Services whose package is not named after them.
+SERVICE_PACKAGES = {"cases": "services.cases"}
 
 
 def version_table(service: str) -> str:
@@ -21,7 +23,7 @@ def version_table(service: str) -> str:
 def alembic_config(service: str) -> Config:
     """A programmatic Alembic config for one service's ``migrations`` package."""
     config = Config()
-    package_dir = Path(importlib.import_module(service).__file__).parent
+    package_dir = Path(importlib.import_module(SERVICE_PACKAGES.get(service, service)).__file__).parent
     config.set_main_option("script_location", str(package_dir / "migrations"))
     config.set_main_option("version_table", version_table(service))
     return config
