@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake import api, consumer, duplicates, guards, models
+from intake import api, consumer, duplicates, guards, housekeeping, models
 from intake.ratelimit import RateLimiter
 from intake.settings import IntakeSettings
 from intake.vault import Vault, parse_keys
@@ -35,6 +35,7 @@ def build(settings: IntakeSettings, *, engine: AsyncEngine, bus: Bus, clock: Clo
     service = assemble(name=NAME, settings=settings, engine=engine, bus=bus, clock=clock,
                        outbox=models.outbox, inbox=models.inbox)
     service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.ROUTES))
+    service.workers.append(lambda: housekeeping.run_housekeeping(service, settings))
     service.router = api.router
     service.context = api.IntakeContext(
         service=service, settings=settings, vault=vault_from(settings),

@@ -113,6 +113,7 @@ idempotency = Table(
     Column("body", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("api_key_id", "idempotency_key", name="pk_intake_idempotency"),
+    Index("ix_intake_idempotency_created_at", "created_at"),
 )
 
 pii_reveals = Table(

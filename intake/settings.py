@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from shared.config import CommonSettings, service_database_field
 
@@ -31,6 +31,12 @@ class IntakeSettings(CommonSettings):
     api_key_cache_s: float = 10.0
     # Allowed clock skew of a channel's received_at into the future.
     received_at_skew_s: float = 120.0
+
+    # An Idempotency-Key protects retries for this long; after it the record is purged and the same
+    # key would create a new complaint (cross-channel duplicate detection still links it).
+    idempotency_retention_hours: int = Field(default=168, ge=1)
+    idempotency_purge_interval_s: float = Field(default=3600.0, gt=0)
+    idempotency_purge_batch: int = Field(default=5000, ge=1)
 
     duplicate_window_days: int = 30
     duplicate_threshold: float = 0.20
