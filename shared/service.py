@@ -76,7 +76,8 @@ def assemble(
     return Service(name=name, engine=engine, relay=relay, unit_of_work=unit_of_work, clock=clock)
 
 
-def consumer_for(service: Service, settings: CommonSettings, bus: Bus, streams: list[str], routes: Routes) -> Consumer:
+def consumer_for(service: Service, settings: CommonSettings, bus: Bus, streams: list[str], routes: Routes, *,
+                 batch_transactions: bool = False) -> Consumer:
     """A consumer group named after the prefix and service (environments sharing Kafka never mix)."""
     return Consumer(
         name=f"{settings.topic_prefix}{service.name}",
@@ -90,6 +91,7 @@ def consumer_for(service: Service, settings: CommonSettings, bus: Bus, streams: 
             max_s=settings.consumer_backoff_max_s,
         ),
         batch_size=settings.consumer_batch_size,
+        batch_transactions=batch_transactions,
     )
 
 

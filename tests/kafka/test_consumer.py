@@ -127,3 +127,22 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts_an
     assert headers["dlq_original_offset"] == str(await offset_of(bus, topic, doomed_record.value))
     # Not marked processed, so a replay from the DLQ will be applied.
     assert doomed.id not in await store.inbox_ids()
+
+
+async def test_in_batch_mode_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_applied_once(bus, store):
+    topic = await fresh_topic(bus)
+    records = [record_for(topic, numbered_event(seq, "c-1")) for seq in range(1, 6)]
+    await bus.publish([record for _, record in records])
+    handler = FailingHandler(failures=None, failing_seqs={3})
+    policy = RetryPolicy(max_attempts=3, initial_s=0.01, max_s=0.05, jitter_s=0.01)
+    consumer = make_consumer(bus, topic, store, handler, retry=policy, sleep=RecordingSleep(), batch_transactions=True)
+
+    async with running(consumer) as task:
+        await wait_until(lambda: store.has_seqs([1, 2, 4, 5]), task=task, what="the events around the failing one")
+
+    [dead] = await bus.read_topic(dlq_topic(topic))
+    headers = headers_of(dead)
+    assert headers["ce_id"] == records[2][0].id
+    assert (headers["dlq_reason"], headers["dlq_attempts"]) == ("retries_exhausted", "3")
+    assert handler.calls[3] in (3, 4)  # 3 attempts, plus one in the batch transaction when it shared a fetch
+    assert await store.inbox_ids() == {envelope.id for envelope, _ in records} - {records[2][0].id}
