@@ -8,47 +8,82 @@ and a classification that came first is applied when it does.
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select, update
 
 from shared.consumer import HandlerContext
+from shared.db import upsert_insert
 from shared.events import CaseStatusChanged, ComplaintClassified, ComplaintReceived, ComplaintReclassified, ExtensionGranted
 from shared.uow import UnitOfWork
-from sla_tracker import lifecycle, rollup
+from sla_tracker import lifecycle, queued, rollup
 from sla_tracker.deadlines import decide_extension
 from sla_tracker.lifecycle import Rules
 from sla_tracker.models import clocks, complaints, extensions
 
 CLASSIFIED = "classified"  # the pseudo-status a classification stops (e.g. bank-1357 `tagged`)
+KNOWN = "sla_known_complaints"  # session.info: which receipts of the batch name an existing complaint
 
 
-async def _complaint(uow: UnitOfWork, complaint_id: str, **values):
-    """Upsert what is known of a complaint and return the row."""
+async def _complaint(uow: UnitOfWork, complaint_id: str, *, policies: list[str] | None = None, **values):
+    """Upsert what is known of a complaint; return the row and whether this inserted it.
+
+    A new row gets ``policies`` (the selection its values imply); an existing one keeps its own.
+    """
     table = complaints
-    found = (await uow.session.execute(select(table).where(table.c.complaint_id == complaint_id))).first()
-    if found is None:
-        await uow.session.execute(insert(table).values(complaint_id=complaint_id, policies=[], **values))
-    elif values:
-        await uow.session.execute(update(table).where(table.c.complaint_id == complaint_id).values(**values))
-    return (await uow.session.execute(select(table).where(table.c.complaint_id == complaint_id))).one()
+    await queued.write(uow.session, table)
+    _known(uow).setdefault("found", set()).add(complaint_id)
+    insert_new = upsert_insert(uow.session.bind, table).on_conflict_do_nothing().returning(*table.c)
+    row = dict(complaint_id=complaint_id, policies=policies or [], **values)
+    inserted = (await uow.session.execute(insert_new, row)).first()
+    if inserted is not None:
+        return inserted, True
+    where = table.c.complaint_id == complaint_id
+    query = update(table).where(where).values(**values).returning(*table.c) if values else select(table).where(where)
+    return (await uow.session.execute(query)).one(), False
+
+
+def _known(uow: UnitOfWork) -> dict[str, set[str]]:
+    return uow.session.info.setdefault(KNOWN, {})
+
+
+async def _first_seen(ctx: HandlerContext, complaint_id: str) -> bool:
+    """True when no row of the complaint exists, as read once for all receipts of the batch; False if unsure."""
+    known = _known(ctx.uow)
+    if "asked" not in known:
+        known["asked"] = {e.complaint_id for e in ctx.batch if isinstance(e, ComplaintReceived)}
+        query = select(complaints.c.complaint_id).where(complaints.c.complaint_id.in_(known["asked"]))
+        found = set((await ctx.uow.session.scalars(query)).all()) if known["asked"] else set()
+        known.setdefault("found", set()).update(found)
+    if complaint_id not in known["asked"] or complaint_id in known["found"]:
+        return False
+    known["found"].add(complaint_id)  # a second receipt of it in this batch takes the upsert path
+    return True
 
 
 def _attributes(rules: Rules, complaint) -> dict[str, str | None]:
-    return {"jurisdiction": rules.jurisdiction, "channel": complaint.channel, "business_line": complaint.business_line,
-            "regulator_authority": complaint.regulator_authority, "branch_code": complaint.branch_code,
-            "region_code": complaint.region_code}
+    names = ("channel", "business_line", "regulator_authority", "branch_code", "region_code")
+    return {"jurisdiction": rules.jurisdiction, **{name: getattr(complaint, name, None) for name in names}}
 
 
 async def on_received(event: ComplaintReceived, ctx: HandlerContext, *, rules: Rules) -> None:
     """Select the complaint's policies and start their clocks at the moment of receipt."""
-    complaint = await _complaint(
-        ctx.uow, event.complaint_id, received_at=event.received_at, channel=event.channel,
-        branch_code=event.branch_code, region_code=event.region_code, regulator_authority=event.regulator_authority,
-    )
-    await _start_due_clocks(ctx, rules, complaint, "received", event.received_at)
+    values = dict(received_at=event.received_at, channel=event.channel, branch_code=event.branch_code,
+                  region_code=event.region_code, regulator_authority=event.regulator_authority)
+    policies = rules.book.select(_attributes(rules, SimpleNamespace(**values)))
+    if await _first_seen(ctx, event.complaint_id):
+        # Batch mode, new complaint: queue its row (inserted with the batch's others) instead of an upsert.
+        row = dict(complaint_id=event.complaint_id, policies=policies, business_line=None, complexity=None, **values)
+        queued.add(ctx.uow.session, complaints, row)
+        complaint, new = SimpleNamespace(**row), True
+    else:
+        complaint, new = await _complaint(ctx.uow, event.complaint_id, policies=policies, **values)
+    # Clocks start only once the receipt is known, so a complaint first seen now has none yet.
+    await _start_due_clocks(ctx, rules, complaint, "received", event.received_at, existing={} if new else None)
 
 
-async def _start_due_clocks(ctx: HandlerContext, rules: Rules, complaint, trigger: str, at: datetime) -> None:
+async def _start_due_clocks(ctx: HandlerContext, rules: Rules, complaint, trigger: str, at: datetime,
+                            existing: dict | None = None) -> None:
     """Start every applicable, not yet started clock of the selected policies that ``trigger`` starts."""
     if complaint.received_at is None:
         return  # the receipt is still in flight on its own topic; it will start the clocks
@@ -56,7 +91,8 @@ async def _start_due_clocks(ctx: HandlerContext, rules: Rules, complaint, trigge
     if selected != complaint.policies:
         await ctx.uow.session.execute(update(complaints).where(complaints.c.complaint_id == complaint.complaint_id)
                                       .values(policies=selected))
-    existing = await lifecycle.latest_generations(ctx.uow, complaint.complaint_id)
+    if existing is None:
+        existing = await lifecycle.latest_generations(ctx.uow, complaint.complaint_id)
     for policy_id in selected:
         policy = rules.book.get(policy_id, on=complaint.received_at.date())
         for clock in policy.clocks:
@@ -87,7 +123,7 @@ async def on_reclassified(event: ComplaintReclassified, ctx: HandlerContext, *, 
 
 async def _apply_classification(ctx: HandlerContext, rules: Rules, complaint_id: str, business_line: str,
                                 complexity: str, *, at: datetime, stop_tagged: bool) -> None:
-    complaint = await _complaint(ctx.uow, complaint_id, business_line=business_line, complexity=complexity)
+    complaint, _ = await _complaint(ctx.uow, complaint_id, business_line=business_line, complexity=complexity)
     for row in await lifecycle.open_clocks(ctx.uow, complaint_id):
         clock = rules.policy_of(row).clock(row.clock_name)
         if stop_tagged and CLASSIFIED in clock.stop_on:
@@ -101,8 +137,7 @@ async def _apply_classification(ctx: HandlerContext, rules: Rules, complaint_id:
 
 
 async def _recompute(ctx: HandlerContext, rules: Rules, row, complexity: str, business_line: str) -> None:
-    await rollup.update_clock(ctx.uow, row.id, business_line=business_line)
-    row = (await ctx.uow.session.execute(select(clocks).where(clocks.c.id == row.id))).one()
+    row = await rollup.update_clock(ctx.uow, row.id, business_line=business_line)
     if row.state == "paused":
         return  # the deadline is recomputed on resume
     deadline = await lifecycle.deadline_of(ctx.uow, rules, row, complexity=complexity)
@@ -111,7 +146,7 @@ async def _recompute(ctx: HandlerContext, rules: Rules, row, complexity: str, bu
 
 async def on_status_changed(event: CaseStatusChanged, ctx: HandlerContext, *, rules: Rules) -> None:
     """Stop, restart, pause or resume each open clock as its policy maps the new status; start others."""
-    complaint = await _complaint(ctx.uow, event.complaint_id)
+    complaint, _ = await _complaint(ctx.uow, event.complaint_id)
     status, at = event.to_status, event.changed_at
     for row in await lifecycle.open_clocks(ctx.uow, event.complaint_id):
         policy = rules.policy_of(row)
@@ -160,13 +195,13 @@ async def on_extension_granted(event: ExtensionGranted, ctx: HandlerContext, *, 
 async def clocks_for(uow: UnitOfWork, complaint_id: str) -> list:
     """Every clock of a complaint, every generation."""
     query = select(clocks).where(clocks.c.complaint_id == complaint_id)
-    return (await uow.session.execute(query.order_by(clocks.c.started_at, clocks.c.policy, clocks.c.clock_name))).all()
+    return await rollup.read_clocks(uow, query.order_by(clocks.c.started_at, clocks.c.policy, clocks.c.clock_name))
 
 
 async def recompute_provisional(uow: UnitOfWork, rules: Rules) -> int:
     """After a calendar import, recompute running clocks whose deadline was provisional."""
     query = select(clocks).where(clocks.c.provisional.is_(True), clocks.c.state.in_(("running", "breached")))
-    rows = (await uow.session.execute(query)).all()
+    rows = await rollup.read_clocks(uow, query)
     for row in rows:
         deadline = await lifecycle.deadline_of(uow, rules, row, allowed=row.allowed)
         await lifecycle.reschedule(uow, rules, row, deadline, caused_by=None)

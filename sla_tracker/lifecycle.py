@@ -152,10 +152,10 @@ async def stop(uow: UnitOfWork, rules: Rules, row, at: datetime, reason: str, *,
 async def open_clocks(uow: UnitOfWork, complaint_id: str) -> list:
     """A complaint's clocks that are still running, paused or breached."""
     query = select(clocks).where(clocks.c.complaint_id == complaint_id, clocks.c.state.in_(OPEN_STATES))
-    return (await uow.session.execute(query.order_by(clocks.c.started_at))).all()
+    return await rollup.read_clocks(uow, query.order_by(clocks.c.started_at))
 
 
 async def latest_generations(uow: UnitOfWork, complaint_id: str) -> dict[tuple[str, str], object]:
     """The newest row of each (policy, clock name) of a complaint."""
     query = select(clocks).where(clocks.c.complaint_id == complaint_id).order_by(clocks.c.generation)
-    return {(r.policy, r.clock_name): r for r in (await uow.session.execute(query)).all()}
+    return {(r.policy, r.clock_name): r for r in await rollup.read_clocks(uow, query)}

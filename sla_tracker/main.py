@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.service import Service, assemble, consumer_for, standalone_app
-from sla_tracker import api, calendar_store, consumer, handlers, models, scheduler, telemetry
+from sla_tracker import api, calendar_store, consumer, handlers, models, rollup, scheduler, telemetry
 from sla_tracker.calendar import packaged_calendars
 from sla_tracker.lifecycle import Rules
 from sla_tracker.policies import load_book
@@ -37,9 +37,11 @@ def build(settings: SlaSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock)
                        outbox=models.outbox, inbox=models.inbox)
     rules = Rules(book=load_book(settings.policy_file, settings.selection_file), calendars=packaged_calendars(),
                   jurisdiction=settings.jurisdiction)
-    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(rules)))
+    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(rules),
+                                          batch_transactions=settings.consumer_batch_transactions))
     service.workers += [
         lambda: run_scheduler(service, rules, settings),
+        lambda: every(settings.rollup_fold_interval_s, lambda: fold_rollup(service)),
         lambda: every(settings.calendar_refresh_s, lambda: refresh_calendars(service, rules)),
         lambda: every(settings.metrics_refresh_s, lambda: refresh_metrics(service)),
     ]
@@ -69,6 +71,15 @@ async def every(interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
         except Exception as exc:  # noqa: BLE001 - a refresher must keep running
             log.warning("sla refresh failed", error=repr(exc))
         await asyncio.sleep(interval_s)
+
+
+async def fold_rollup(service: Service) -> None:
+    """Move pending rollup deltas into the rollup until none are left (one replica at a time)."""
+    while True:
+        async with service.unit_of_work() as uow:
+            folded = await rollup.fold(uow.session)
+        if folded < rollup.FOLD_BATCH:
+            return
 
 
 async def refresh_calendars(service: Service, rules: Rules) -> None:

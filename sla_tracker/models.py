@@ -65,6 +65,20 @@ clock_rollup = Table(
     *(Column(name, Integer, nullable=False, server_default="0") for name in ROLLUP_COUNTERS),
 )
 
+# Append-only changes to the rollup: each transaction that changes clocks inserts one row per
+# rollup key it touched, so concurrent transactions never wait on each other's hot rollup rows.
+# A background fold (sla_tracker.rollup.fold) moves them into sla_clock_rollup; reads add the
+# rows not yet folded, so the figures stay exact.
+rollup_deltas = Table(
+    "sla_rollup_deltas",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("value", String(40), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in ROLLUP_COUNTERS),
+)
+
 pauses = Table(
     "sla_pauses",
     metadata,

@@ -4,23 +4,29 @@ A clock counts once in each dimension (policy, branch, business line, channel), 
 dimension scans days x values rows, not every combination of the four.
 
 Every change to a clock row goes through ``insert_clock``/``update_clock``, which add the
-difference between the row's contribution after and before the change, written just before
-the same transaction commits, so the rollup always equals a direct count over ``sla_clocks``.
+difference between the row's contribution after and before the change. The differences of a
+transaction are merged per rollup key and appended to ``sla_rollup_deltas`` just before it
+commits (no shared row is updated, so concurrent transactions never queue on a hot rollup row);
+``fold`` moves them into ``sla_clock_rollup`` in the background. Rollup plus unfolded deltas
+always equals a direct count over ``sla_clocks``.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from datetime import date, datetime, timezone
+from types import SimpleNamespace
 
-from sqlalchemy import and_, case, cast, event, func, insert, literal, select, update
+from sqlalchemy import and_, case, cast, delete, event, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from shared.db import is_postgres
 from shared.uow import UnitOfWork
-from sla_tracker.models import DECISION_BUCKET_HOURS, ROLLUP_COUNTERS, clock_rollup, clocks
+from sla_tracker import queued
+from sla_tracker.models import DECISION_BUCKET_HOURS, ROLLUP_COUNTERS, clock_rollup, clocks, rollup_deltas
 
 OPEN_STATES = ("running", "paused", "breached")
 # Clocks whose stop is the complaint's decision or final reply: time-to-decision is read from these.
@@ -28,6 +34,9 @@ DECISION_CLOCKS = ("decision", "reply", "final_response", "handling")
 GROUP_COLUMNS = ("policy", "branch_code", "business_line", "channel")
 FIFTEEN_DAYS_S = 15 * 86400
 PENDING = "sla_rollup_pending"
+KEY = ("day", "dimension", "value")
+FOLD_BATCH = 20_000  # deltas moved per fold transaction
+FOLD_LOCK = zlib.crc32(rollup_deltas.name.encode())  # advisory lock: one folder at a time on PostgreSQL
 
 
 def bucket_of(seconds: float) -> int:
@@ -58,19 +67,29 @@ def contribution(row: dict) -> Counter:
 
 
 async def insert_clock(uow: UnitOfWork, values: dict) -> None:
-    """Insert a clock row and count it."""
-    await uow.session.execute(insert(clocks).values(**values))
+    """Count a new clock and queue its row: queued rows are inserted together before the next read or COMMIT."""
+    queued.add(uow.session, clocks, values)
     await _apply(uow, {}, values)
 
 
-async def update_clock(uow: UnitOfWork, clock_id: str, **values) -> None:
-    """Update a clock row and move its counts; the row is re-read locked so a stale copy cannot skew them."""
+async def read_clocks(uow: UnitOfWork, query) -> list:
+    """Rows of a query over ``sla_clocks`` that also sees the clocks this transaction queued."""
+    await queued.write(uow.session, clocks)
+    return (await uow.session.execute(query)).all()
+
+
+async def update_clock(uow: UnitOfWork, clock_id: str, **values) -> SimpleNamespace:
+    """Update a clock row and move its counts; return the row as now stored.
+
+    The row is re-read (locked on PostgreSQL) first, so a stale copy cannot skew the counts.
+    """
     query = select(clocks).where(clocks.c.id == clock_id)
     if is_postgres(uow.session.bind):
         query = query.with_for_update()
-    before = dict((await uow.session.execute(query)).one()._mapping)
+    [before] = [dict(row._mapping) for row in await read_clocks(uow, query)]
     await uow.session.execute(update(clocks).where(clocks.c.id == clock_id).values(**values))
     await _apply(uow, before, before | values)
+    return SimpleNamespace(**(before | values))
 
 
 async def _apply(uow: UnitOfWork, before: dict, after: dict) -> None:
@@ -82,8 +101,8 @@ async def _apply(uow: UnitOfWork, before: dict, after: dict) -> None:
 
 
 def _pending(session: AsyncSession) -> dict[tuple, Counter]:
-    # Deltas are merged and written just before COMMIT: the rollup rows are hot (every clock
-    # started today in a branch shares one), so their row locks are held for the commit only.
+    # Deltas are merged in memory and appended just before COMMIT: one row per touched key and
+    # transaction, however many clocks the transaction changed.
     if PENDING not in session.info:
         session.info[PENDING] = {}
         event.listen(session.sync_session, "before_commit", _flush, once=True)
@@ -92,21 +111,55 @@ def _pending(session: AsyncSession) -> dict[tuple, Counter]:
 
 def _flush(session: Session) -> None:
     pending = session.info.pop(PENDING, {})
-    postgres = session.bind.dialect.name == "postgresql"
-    # Sorted, so two transactions touching the same rows lock them in the same order (no deadlock).
-    for key in sorted(pending):
-        deltas = {k: v for k, v in pending[key].items() if v}
-        if deltas:
-            session.execute(_upsert(postgres, key, deltas))
+    rows = [dict(zip(KEY, key)) | {name: counts.get(name, 0) for name in ROLLUP_COUNTERS}
+            for key, counts in sorted(pending.items()) if any(counts.values())]
+    if rows:
+        session.execute(insert(rollup_deltas), rows)
 
 
-def _upsert(postgres: bool, key: tuple, deltas: dict):
-    """INSERT ... ON CONFLICT: add ``deltas`` to the key's counters (a new row starts at zero)."""
-    row = dict(zip(("day", "dimension", "value"), key)) | {name: deltas.get(name, 0) for name in ROLLUP_COUNTERS}
-    statement = (postgresql if postgres else sqlite).insert(clock_rollup).values(**row)
+async def fold(session: AsyncSession, limit: int = FOLD_BATCH) -> int:
+    """Move up to ``limit`` of the oldest deltas into the rollup, in the session's transaction; how many moved.
+
+    Safe beside writers and other folders: PostgreSQL folders take turns on an advisory lock (the
+    loser moves nothing) and each moves exactly the rows its DELETE removed; SQLite's BEGIN
+    IMMEDIATE already makes the transaction the only writer.
+    """
+    if session.bind.dialect.name != "postgresql":
+        return await _fold_sqlite(session)
+    if not await session.scalar(select(func.pg_try_advisory_xact_lock(FOLD_LOCK))):
+        return 0
+    d = rollup_deltas.c
+    oldest = select(d.id).order_by(d.id).limit(limit)
+    moved = (delete(rollup_deltas).where(d.id.in_(oldest))
+             .returning(*(d[name] for name in (*KEY, *ROLLUP_COUNTERS))).cte("moved"))
+    # DELETE ... RETURNING feeds the upsert in one statement: a delta is folded iff it was deleted.
+    upsert = _add_to_rollup(postgresql.insert(clock_rollup), _summed(moved)).cte("folded")
+    return await session.scalar(select(func.count()).select_from(moved).add_cte(upsert))
+
+
+async def _fold_sqlite(session: AsyncSession) -> int:
+    last = await session.scalar(select(func.max(rollup_deltas.c.id)))
+    if last is None:
+        return 0
+    source = select(rollup_deltas).where(rollup_deltas.c.id <= last).subquery()
+    await session.execute(_add_to_rollup(sqlite.insert(clock_rollup), _summed(source)))
+    result = await session.execute(delete(rollup_deltas).where(rollup_deltas.c.id <= last))
+    return result.rowcount
+
+
+def _summed(source):
+    """Deltas summed per rollup key, in key order (so upserts lock rollup rows in a fixed order)."""
+    key = [source.c[name] for name in KEY]
+    sums = [func.sum(source.c[name]).label(name) for name in ROLLUP_COUNTERS]
+    return select(*key, *sums).group_by(*key).order_by(*key)
+
+
+def _add_to_rollup(statement, summed):
+    """INSERT ... SELECT ... ON CONFLICT: add summed deltas to each key's counters (new rows start at zero)."""
+    statement = statement.from_select([*KEY, *ROLLUP_COUNTERS], summed)
     return statement.on_conflict_do_update(
-        index_elements=["day", "dimension", "value"],
-        set_={name: clock_rollup.c[name] + statement.excluded[name] for name in deltas})
+        index_elements=list(KEY),
+        set_={name: clock_rollup.c[name] + statement.excluded[name] for name in ROLLUP_COUNTERS})
 
 
 def backfill_select(postgres: bool, dimension: str):
@@ -141,6 +194,7 @@ def rebuild_statements(postgres: bool) -> list:
 
 async def rebuild(conn) -> None:
     """Recount the rollup on an async connection (after a bulk load that bypassed the handlers)."""
+    await conn.execute(delete(rollup_deltas))
     for statement in rebuild_statements(conn.dialect.name == "postgresql"):
         await conn.execute(statement)
 

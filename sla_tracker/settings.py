@@ -19,4 +19,8 @@ class SlaSettings(CommonSettings):
     policy_file: Path | None = None
     selection_file: Path | None = None
     metrics_refresh_s: float = 30.0
+    # Handle each fetched batch of a partition in one transaction (falls back to one per event on failure).
+    consumer_batch_transactions: bool = True
+    # How often pending rollup deltas are folded into sla_clock_rollup (reads add the unfolded ones).
+    rollup_fold_interval_s: float = 1.0
     calendar_refresh_s: float = 60.0

@@ -1,5 +1,8 @@
 """SLA figures for ops teams, read from the rollup plus a short index scan of open clocks near their deadline.
 
+The rollup is ``sla_clock_rollup`` plus the deltas not yet folded into it, read by one statement
+(one snapshot), so a fold committing meanwhile can neither hide nor double a change.
+
 Counts are exact per UTC start day: the window [from, to) is widened to whole UTC days. Decision-time
 percentiles are approximate: interpolated linearly within the histogram bucket holding the rank.
 """
@@ -8,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, func, literal, select, union_all
 
 from shared.uow import UnitOfWork
-from sla_tracker.models import DECISION_BUCKET_HOURS, OPEN_COUNTED, ROLLUP_COUNTERS, clock_rollup, clocks
+from sla_tracker.models import DECISION_BUCKET_HOURS, OPEN_COUNTED, ROLLUP_COUNTERS, clock_rollup, clocks, rollup_deltas
 from sla_tracker.rollup import utc_day
 
 GROUP_COLUMNS = {"branch": "branch_code", "business_line": "business_line", "channel": "channel", "policy": "policy"}
@@ -25,26 +28,33 @@ def day_window(start: datetime, end: datetime) -> tuple[date, date]:
     return utc_day(start), utc_day(end - timedelta(microseconds=1))
 
 
-def _ageing(today: date) -> dict:
+def _ageing(r, today: date) -> dict:
     # An open clock's age is counted in whole UTC days since the day it started.
     bounds = [0, *AGEING_DAYS]
     columns = {}
     for low, high in zip(bounds, [*AGEING_DAYS, None]):
         label = f"{low}-{high}d" if high else f"{low}d+"
-        older = clock_rollup.c.day <= today - timedelta(days=low)
-        condition = and_(older, clock_rollup.c.day > today - timedelta(days=high)) if high else older
-        columns[label] = func.sum(clock_rollup.c.open).filter(condition)
+        older = r.day <= today - timedelta(days=low)
+        condition = and_(older, r.day > today - timedelta(days=high)) if high else older
+        columns[label] = func.sum(r.open).filter(condition)
     return columns
 
 
+def _counters(dimension: str, first: date, last: date):
+    """Rollup rows and unfolded deltas of one dimension and day range, as one row source."""
+    names = ("day", "value", "opened", *COUNTS, *BUCKETS)
+    parts = [select(*(table.c[n] for n in names))
+             .where(table.c.dimension == dimension, table.c.day >= first, table.c.day <= last)
+             for table in (clock_rollup, rollup_deltas)]
+    return union_all(*parts).subquery("counters")
+
+
 async def _rollup_rows(uow: UnitOfWork, first: date, last: date, group_by: str | None) -> dict:
-    r = clock_rollup.c
     # Every clock counts once per dimension, so the policy dimension summed is the whole.
-    dimension = GROUP_COLUMNS[group_by or "policy"]
+    r = _counters(GROUP_COLUMNS[group_by or "policy"], first, last).c
     key = r.value if group_by else literal("all")
-    sums = {name: func.sum(r[name]) for name in (*COUNTS, *BUCKETS)} | _ageing(utc_day(uow.clock.now()))
+    sums = {name: func.sum(r[name]) for name in (*COUNTS, *BUCKETS)} | _ageing(r, utc_day(uow.clock.now()))
     query = (select(key.label("group"), *(column.label(name) for name, column in sums.items()))
-             .where(r.dimension == dimension, r.day >= first, r.day <= last)
              .group_by(key).having(func.sum(r.opened) > 0).order_by(key))
     return {row.group: dict(row._mapping) for row in (await uow.session.execute(query)).all()}
 

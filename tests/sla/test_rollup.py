@@ -17,6 +17,8 @@ from tests.sla.test_clocks import RECEIVED, classified, status
 
 
 async def _rollup(sla) -> dict:
+    async with sla.service.unit_of_work() as uow:
+        await rollup.fold(uow.session)
     async with sla.service.engine.connect() as conn:
         rows = (await conn.execute(select(clock_rollup))).all()
     # Rows whose counts all returned to zero equal absent rows.
