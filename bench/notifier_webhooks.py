@@ -9,13 +9,9 @@ SQLite in a temporary directory by default; --postgres uses a fresh database on 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import tempfile
 import time
 import uuid
-from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
@@ -24,6 +20,7 @@ from notifier import handlers, subscriptions
 from notifier.main import build, run_delivery
 from notifier.models import notifications
 from notifier.settings import NotifierSettings
+from bench.notifier_common import database_main
 from shared import migrations
 from shared.clock import SystemClock
 from shared.consumer import HandlerContext
@@ -31,7 +28,6 @@ from shared.db import create_engine
 from shared.events import ComplaintReceived, envelope_for
 from tests.integration.fakes import RecordingBus
 from tests.notifier.receiver import ScriptedReceiver
-from tests.support import fresh_database
 
 
 def _event() -> ComplaintReceived:
@@ -45,7 +41,7 @@ async def _enqueue(service, n: int) -> float:
         event = _event()
         envelope = envelope_for(event, source="bench", time=datetime.now(timezone.utc))
         async with service.unit_of_work() as uow:
-            await handlers.handle_event(event, HandlerContext(uow, envelope), ack_webhook_url=None)
+            await handlers.handle_event(event, HandlerContext(uow, envelope), routing=service.context.routing)
     return time.perf_counter() - started
 
 
@@ -67,7 +63,9 @@ async def run(url: str, n: int) -> dict:
             await subscriptions.create(uow, url=receiver.url, description="bench")
         enqueue_s = await _enqueue(service, n)
         started = time.perf_counter()
-        worker = asyncio.create_task(run_delivery(service, settings))
+        context = service.context
+        worker = asyncio.create_task(run_delivery(service, settings, channels=context.channels,
+                                                  routing=context.routing))
         while await _sent(service) < n:
             await asyncio.sleep(0.05)
         deliver_s = time.perf_counter() - started
@@ -83,16 +81,7 @@ async def run(url: str, n: int) -> dict:
 
 def main() -> None:
     """Parse flags, run, print JSON."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--postgres", action="store_true")
-    args = parser.parse_args()
-    with ExitStack() as stack:
-        if args.postgres:
-            url = stack.enter_context(fresh_database())
-        else:
-            url = f"sqlite+aiosqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.sqlite"
-        print(json.dumps(asyncio.run(run(url, args.n))))
+    database_main(run, default_n=2000)
 
 
 if __name__ == "__main__":

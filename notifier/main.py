@@ -1,18 +1,20 @@
-"""Notifier's composition root: consumer, relay, delivery worker and routes."""
+"""Notifier's composition root: rules, channels, consumer, relay, delivery worker and routes."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notifier import api, consumer, handlers, models, rules
+from notifier import alerts, api, consumer, delivery, directory, models, people
+from notifier.channels import Channels
+from notifier.contacts import ContactResolver, HttpContactResolver
+from notifier.people import Routing
 from notifier.settings import NotifierSettings
-from notifier.webhook import post_webhook
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.metrics import NOTIFICATIONS
@@ -23,56 +25,73 @@ NAME = "notifier"
 log = structlog.get_logger()
 
 
-def build(settings: NotifierSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock) -> Service:
+def contact_resolver(settings: NotifierSettings) -> ContactResolver | None:
+    """The HTTP resolver against intake when both its URL and key are set; None otherwise."""
+    if not (settings.notifier_contact_url and settings.notifier_contact_api_key):
+        return None
+    return HttpContactResolver(settings.notifier_contact_url, settings.notifier_contact_api_key.get_secret_value(),
+                               timeout_s=settings.notifier_contact_timeout_s)
+
+
+def build(settings: NotifierSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock,
+          contacts: ContactResolver | None = None) -> Service:
     """Wire the notifier."""
     service = assemble(name=NAME, settings=settings, engine=engine, bus=bus, clock=clock,
                        outbox=models.outbox, inbox=models.inbox)
-    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(settings)))
-    service.workers.append(lambda: run_delivery(service, settings))
+    channels = Channels(settings, contacts=contacts or contact_resolver(settings))
+    waker = delivery.Waker()
+    routing = people.routing_for(settings, channels.enabled(), wake=waker.wake)
+    seed = directory.read_seed(settings.notifier_directory_file) if settings.notifier_directory_file else {}
+    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(settings, routing)))
+    service.workers.append(lambda: run_delivery(service, settings, channels=channels, routing=routing,
+                                                waker=waker, seed=seed))
     service.router = api.router
-    service.context = service
+    service.context = api.NotifierContext(service, routing, channels, waker)
     return service
 
 
-async def run_delivery(service: Service, settings: NotifierSettings) -> None:
+async def run_delivery(service: Service, settings: NotifierSettings, *, channels: Channels, routing: Routing,
+                       waker: delivery.Waker | None = None, seed: dict | None = None) -> None:
     """Deliver due notifications until cancelled; failures are recorded and retried later."""
     policy = RetryPolicy(max_attempts=settings.delivery_max_attempts, initial_s=settings.delivery_backoff_initial_s,
                          max_s=settings.delivery_backoff_max_s, jitter_s=settings.delivery_backoff_jitter_s)
+    waker = waker or delivery.Waker()
+    await _start(service, seed or {})
     async with httpx.AsyncClient() as client:
         while True:
             try:
-                if await _deliver_batch(service, settings, client, policy):
+                if await _deliver_batch(service, settings, client, policy, channels, routing):
                     continue
             except Exception as exc:  # noqa: BLE001 - delivery must outlive outages
                 log.warning("notification delivery tick failed", error=repr(exc))
-            await asyncio.sleep(settings.delivery_interval_s)
+            await waker.wait(settings.delivery_interval_s)
 
 
-async def _deliver_batch(service: Service, settings: NotifierSettings, client: httpx.AsyncClient, policy) -> int:
+async def _start(service: Service, seed: dict) -> None:
+    """Seed the staff directory (if a file is configured) and publish the disabled-subscriptions gauge."""
     async with service.unit_of_work() as uow:
-        due = await handlers.claim_due(uow, lease=timedelta(seconds=settings.delivery_lease_s))
+        if seed:
+            log.info("staff directory seeded", entries=await directory.seed(uow, seed))
+        await alerts.refresh_gauge(uow)
+
+
+async def _deliver_batch(service: Service, settings: NotifierSettings, client: httpx.AsyncClient, policy,
+                         channels: Channels, routing: Routing) -> int:
+    async with service.unit_of_work() as uow:
+        due = await delivery.claim_due(uow, lease=timedelta(seconds=settings.delivery_lease_s))
     now = service.clock.now()
-    results = await asyncio.gather(*(
-        post_webhook(client, n.webhook_url or n.recipient, n.body, secrets=_secrets(n, settings, now),
-                     idempotency_key=n.id, timeout_s=settings.webhook_timeout_s)
-        for n in due
-    ))
+    results = await asyncio.gather(*(channels.deliver(client, n, now) for n in due))
     # One transaction settles the whole batch: a commit per row dominated the cost. Should it fail,
     # the rows stay leased and are sent again after the lease (receivers dedupe by Idempotency-Key).
     async with service.unit_of_work() as uow:
         for notification, result in zip(due, results):
-            await handlers.settle(uow, notification, result, policy=policy,
-                                  disable_after=settings.webhook_disable_after_failures)
+            await delivery.settle(uow, notification, result, policy=policy,
+                                  disable_after=settings.webhook_disable_after_failures,
+                                  on_disabled=alerts.on_disabled(routing))
     for notification, result in zip(due, results):
-        NOTIFICATIONS.labels(notification.channel, "sent" if result.ok else "failed").inc()
+        if result.defer_until is None:
+            NOTIFICATIONS.labels(notification.channel, "sent" if result.ok else "failed").inc()
     return len(due)
-
-
-def _secrets(notification, settings: NotifierSettings, now: datetime) -> list[bytes]:
-    """A subscription signs with its own secret(s); the acknowledgement URL with the configured one."""
-    if notification.subscription_id is None:
-        return [settings.webhook_secret.get_secret_value().encode()]
-    return [s.encode() for s in rules.signing_secrets(notification._mapping, now)]
 
 
 def create_app() -> FastAPI:

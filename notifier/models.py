@@ -13,7 +13,8 @@ notifications = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("complaint_id", String(36), nullable=False, index=True),
-    Column("rule", String(64), nullable=False),
+    # "<rule id>:<channel>:<recipient kind>[:<username>]" for people; wide enough for long usernames.
+    Column("rule", String(200), nullable=False),
     Column("event_id", String(36), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("recipient", String(500), nullable=False),
@@ -30,8 +31,11 @@ notifications = Table(
     Column("subscription_id", String(36), index=True),
     # Attempts made before the last manual redelivery, so a redelivery gets a fresh retry budget.
     Column("retry_base", Integer, nullable=False, default=0, server_default="0"),
+    # In-app notifications: when the recipient read it (null: unread).
+    Column("read_at", UtcDateTime),
     UniqueConstraint("rule", "event_id", name="uq_notifier_notifications_rule_event"),
     Index("ix_notifier_notifications_due", "next_attempt_at"),
+    Index("ix_notifier_notifications_in_app", "recipient", "channel", "read_at"),
 )
 
 attempts = Table(
@@ -76,7 +80,29 @@ complaints = Table(
     Column("branch_code", String(64)),
     Column("business_line", String(64)),
     Column("severity", String(32)),
+    # For people notifications: the complainant's language, the reference, receipt and assignee.
+    Column("reference", String(64)),
+    Column("language", String(8)),
+    Column("received_at", UtcDateTime),
+    Column("assignee", String(100)),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Staff contacts kept as data: services never read each other's tables, so the cases service's
+# users are mirrored here through the API or a YAML seed.
+directory = Table(
+    "notifier_directory",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("org_code", String(64), nullable=False),
+    Column("email", String(320)),
+    Column("phone", String(32)),
+    Column("language", String(8), nullable=False),
+    Column("on_duty", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_notifier_directory_role_org", "role", "org_code"),
 )
 
 outbox = outbox_table(metadata, "notifier")

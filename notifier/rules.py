@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
+FILTERED = ("branch_code", "business_line", "severity")
+
+
 @dataclass(frozen=True)
 class Facts:
     """What is known about an event's complaint when the event is handled."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 
 class NotificationRead(BaseModel):
@@ -16,6 +18,8 @@ class NotificationRead(BaseModel):
     channel: str
     recipient_kind: str
     subscription_id: str | None = None
+    # Staff: the username (in-app) or address; the complainant's address is masked (138****5678).
+    recipient: str
     template: str
     status: str
     attempts: int
@@ -23,6 +27,54 @@ class NotificationRead(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    read_at: datetime | None = None
+
+
+class NotificationContent(NotificationRead):
+    """A people notification with what was rendered (and for SMS, how it was fitted)."""
+
+    content: dict
+
+
+class InAppItem(BaseModel):
+    """A staff member's in-app notification."""
+
+    notification_id: str
+    complaint_id: str
+    title: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class UnreadCount(BaseModel):
+    """Unread in-app notifications of one user."""
+
+    username: str
+    unread: int
+
+
+class DirectoryEntry(BaseModel):
+    """A staff member the notifier can reach (mirrors the cases service's users)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=200)
+    role: str = Field(pattern=r"^[a-z][a-z_]{1,31}$", examples=["complaint_officer"],
+                      description="team_lead, branch_head, complaint_officer, duty_officer are routable; "
+                                  "any other is a plain user")
+    org_code: str = Field(min_length=1, max_length=64, examples=["HO", "B001"])
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{5,30}$")
+    language: Literal["zh", "en"] = "zh"
+    on_duty: bool = False
+
+
+class DirectoryRead(DirectoryEntry):
+    """A directory entry as stored."""
+
+    username: str
+    updated_at: datetime
 
 
 class AttemptRead(BaseModel):

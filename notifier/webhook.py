@@ -23,6 +23,12 @@ class DeliveryResult:
     error: str | None
     duration_ms: float
     retry_after_s: float | None = None
+    # A failure no retry can fix (no contact on record, no resolver configured): final at once.
+    permanent: bool = False
+    # The address actually used, when it was only known at delivery (the complainant's contact).
+    recipient: str | None = None
+    # Not attempted: try again at this instant (an SMS to a customer during quiet hours).
+    defer_until: datetime | None = None
 
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:
