@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import duplicates, identity
 from intake.idempotency import Stored
 from intake.models import complaints, daily_sequence, idempotency, pii
-from intake.redaction import redact
+from shared.redaction import redact
 from intake.schemas import ComplaintCreate
 from intake.vault import Vault
 from shared.events import ComplaintDuplicateLinked, ComplaintReceived, Money

@@ -1,4 +1,4 @@
-"""Redaction of direct identifiers from free text before it leaves intake on the bus."""
+"""Redaction of direct identifiers from free text before it is published on the bus (intake, cases)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.redaction import redact
+from shared.redaction import redact
 from shared.asyncapi import document
 from shared.events import EVENT_TYPES, from_message
 

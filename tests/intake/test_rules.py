@@ -10,7 +10,7 @@ from intake import validation as v
 from intake.idempotency import Outcome, Stored, decide, fingerprint
 from intake.importer import nest
 from intake.ratelimit import RateLimiter
-from intake.redaction import redact
+from shared.redaction import redact
 from intake.vault import Sealed, Vault, VaultError, blind_index, mask_email, mask_id, mask_name, mask_phone
 
 TODAY = date(2026, 11, 23)
