@@ -12,7 +12,9 @@ import uvicorn
 
 from classifier.cli import classifier_app, classify
 from intake import cli as intake_cli
+from notifier.cli import notifier_app
 from services import runner
+from services.cases.staff_cli import audit_app, org_app, user_app
 from sla_tracker.cli import calendar_app, sla_app
 
 app = typer.Typer(help="Kesu (客诉): complaint-lifecycle platform.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -28,6 +30,10 @@ app.command("classify")(classify)
 app.command("import")(intake_cli.import_command)
 app.command("rotate-key")(intake_cli.rotate_key_command)
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(notifier_app, name="notifier")
+app.add_typer(user_app, name="user")
+app.add_typer(org_app, name="org")
+app.add_typer(audit_app, name="audit")
 
 DataDir = Annotated[
     Path | None,

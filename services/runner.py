@@ -14,6 +14,8 @@ from intake.main import build as build_intake
 from intake.settings import IntakeSettings
 from notifier.main import build as build_notifier
 from notifier.settings import NotifierSettings
+from services.cases.main import build as build_cases
+from services.cases.settings import CasesSettings
 from shared import migrations
 from shared.clock import Clock, SystemClock
 from shared.config import CommonSettings
@@ -37,6 +39,7 @@ SERVICES: dict[str, ServiceEntry] = {
     "classifier": ServiceEntry(build_classifier, ClassifierSettings),
     "sla_tracker": ServiceEntry(build_sla, SlaSettings),
     "notifier": ServiceEntry(build_notifier, NotifierSettings),
+    "cases": ServiceEntry(build_cases, CasesSettings),
 }
 
 

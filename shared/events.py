@@ -146,6 +146,49 @@ class ExtensionGranted(Event):
     granted_at: datetime
 
 
+class CaseAssigned(Event):
+    """A case was given to a handler and/or a team (manually, by rule, or as a transfer)."""
+
+    type: ClassVar[str] = "kesu.case.assigned.v1"
+    stream: ClassVar[str] = "case-events"
+
+    case_id: str
+    assignee: str | None = Field(default=None, description="username of the handler")
+    team: str | None = None
+    org_code: str | None = None
+    reason: str | None = None
+    actor: str
+    assigned_at: datetime
+
+
+class CaseDecisionIssued(Event):
+    """The bank issued its decision on a complaint (or on a review of one)."""
+
+    type: ClassVar[str] = "kesu.case.decision_issued.v1"
+    stream: ClassVar[str] = "case-events"
+
+    case_id: str
+    outcome: Literal["upheld", "partially_upheld", "rejected"]
+    redress_type: str | None = None
+    redress_amount: Money | None = None
+    root_cause: str
+    review: bool = False
+    issued_at: datetime
+
+
+class SurveyCompleted(Event):
+    """The complainant rated the handling of a decided case (score 1-5; comment redacted)."""
+
+    type: ClassVar[str] = "kesu.case.survey_completed.v1"
+    stream: ClassVar[str] = "case-events"
+
+    case_id: str
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+    channel: Literal["link", "callback"]
+    completed_at: datetime
+
+
 # --- sla-events (sla_tracker) --------------------------------------------------------------
 
 
@@ -262,6 +305,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CaseStatusChanged,
         ComplaintReclassified,
         ExtensionGranted,
+        CaseAssigned,
+        CaseDecisionIssued,
+        SurveyCompleted,
         SlaClockStarted,
         SlaWarningIssued,
         SlaBreached,

@@ -6,3 +6,4 @@ CREATE DATABASE kesu_intake;
 CREATE DATABASE kesu_classifier;
 CREATE DATABASE kesu_sla_tracker;
 CREATE DATABASE kesu_notifier;
+CREATE DATABASE kesu_cases;
