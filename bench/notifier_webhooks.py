@@ -9,18 +9,15 @@ SQLite in a temporary directory by default; --postgres uses a fresh database on 
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
 
 from notifier import handlers, subscriptions
-from notifier.main import build, run_delivery
-from notifier.models import notifications
+from notifier.main import build
 from notifier.settings import NotifierSettings
-from bench.notifier_common import database_main
+from bench.notifier_common import database_main, time_delivery
 from shared import migrations
 from shared.clock import SystemClock
 from shared.consumer import HandlerContext
@@ -45,12 +42,6 @@ async def _enqueue(service, n: int) -> float:
     return time.perf_counter() - started
 
 
-async def _sent(service) -> int:
-    async with service.unit_of_work() as uow:
-        query = select(func.count()).select_from(notifications).where(notifications.c.status == "sent")
-        return (await uow.session.execute(query)).scalar_one()
-
-
 async def run(url: str, n: int) -> dict:
     """Enqueue n notifications, then time the worker delivering all of them."""
     settings = NotifierSettings(database_url=url, delivery_interval_s=0.01)
@@ -62,15 +53,7 @@ async def run(url: str, n: int) -> dict:
         async with service.unit_of_work() as uow:
             await subscriptions.create(uow, url=receiver.url, description="bench")
         enqueue_s = await _enqueue(service, n)
-        started = time.perf_counter()
-        context = service.context
-        worker = asyncio.create_task(run_delivery(service, settings, channels=context.channels,
-                                                  routing=context.routing))
-        while await _sent(service) < n:
-            await asyncio.sleep(0.05)
-        deliver_s = time.perf_counter() - started
-        worker.cancel()
-        await asyncio.gather(worker, return_exceptions=True)
+        deliver_s = await time_delivery(service, settings, n)
     finally:
         receiver.close()
         await engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 import structlog
@@ -35,16 +34,6 @@ async def purge_until_done(service: Service, settings: IntakeSettings) -> int:
             purged = await purge_idempotency(uow, before, limit=settings.idempotency_purge_batch)
         total += purged
         if purged < settings.idempotency_purge_batch:
+            if total:
+                log.info("idempotency records purged", count=total)
             return total
-
-
-async def run_housekeeping(service: Service, settings: IntakeSettings) -> None:
-    """Purge expired idempotency records every interval until cancelled; failures wait for the next turn."""
-    while True:
-        try:
-            purged = await purge_until_done(service, settings)
-            if purged:
-                log.info("idempotency records purged", count=purged)
-        except Exception as exc:  # noqa: BLE001 - housekeeping must outlive database outages
-            log.warning("idempotency purge failed", error=repr(exc))
-        await asyncio.sleep(settings.idempotency_purge_interval_s)

@@ -13,7 +13,7 @@ from intake.settings import IntakeSettings
 from intake.vault import Vault, parse_keys
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.service import Service, assemble, consumer_for, standalone_app
+from shared.service import Service, assemble, consumer_for, every, standalone_app
 
 NAME = "intake"
 
@@ -35,7 +35,9 @@ def build(settings: IntakeSettings, *, engine: AsyncEngine, bus: Bus, clock: Clo
     service = assemble(name=NAME, settings=settings, engine=engine, bus=bus, clock=clock,
                        outbox=models.outbox, inbox=models.inbox)
     service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.ROUTES))
-    service.workers.append(lambda: housekeeping.run_housekeeping(service, settings))
+    service.workers.append(lambda: every(settings.idempotency_purge_interval_s,
+                                         lambda: housekeeping.purge_until_done(service, settings),
+                                         name="intake idempotency purge"))
     service.router = api.router
     service.context = api.IntakeContext(
         service=service, settings=settings, vault=vault_from(settings),

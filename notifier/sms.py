@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as monotonic
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
 
-from notifier.webhook import DeliveryResult, _retry_after
+from notifier.webhook import DeliveryResult, post_once
 
 # GSM 03.38 basic set (7 bits a character); the extension set costs two.
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -112,17 +111,5 @@ class SmsGateway:
 
     async def send(self, client: httpx.AsyncClient, *, to: str, text: str, ref: str) -> DeliveryResult:
         """POST one message; 2xx is success, anything else a failed attempt (Retry-After honoured)."""
-        started = monotonic.perf_counter()
-        try:
-            response = await client.post(self.url, content=self.body(to=to, text=text, ref=ref),
-                                         headers=self._headers, timeout=self._timeout_s)
-        except httpx.HTTPError as exc:
-            return DeliveryResult(False, None, f"{type(exc).__name__}: {exc}", _elapsed(started))
-        if 200 <= response.status_code < 300:
-            return DeliveryResult(True, response.status_code, None, _elapsed(started))
-        return DeliveryResult(False, response.status_code, f"HTTP {response.status_code}", _elapsed(started),
-                              _retry_after(response.headers.get("retry-after")))
-
-
-def _elapsed(started: float) -> float:
-    return (monotonic.perf_counter() - started) * 1000
+        return await post_once(client, self.url, self.body(to=to, text=text, ref=ref), headers=self._headers,
+                               timeout_s=self._timeout_s)

@@ -50,6 +50,12 @@ async def post_webhook(
         # During a secret rotation both signatures are sent, so receivers on either secret accept.
         "Kesu-Signature": ",".join(signature(secret, timestamp, body) for secret in secrets),
     }
+    return await post_once(client, url, body, headers=headers, timeout_s=timeout_s)
+
+
+async def post_once(client: httpx.AsyncClient, url: str, body: bytes, *, headers: dict[str, str],
+                    timeout_s: float) -> DeliveryResult:
+    """One HTTP delivery attempt: 2xx is success; anything else fails, honouring ``Retry-After``."""
     started = time.perf_counter()
     try:
         response = await client.post(url, content=body, headers=headers, timeout=timeout_s)

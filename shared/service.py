@@ -76,6 +76,16 @@ def assemble(
     return Service(name=name, engine=engine, relay=relay, unit_of_work=unit_of_work, clock=clock)
 
 
+async def every(interval_s: float, job: Callable[[], Awaitable[object]], *, name: str) -> None:
+    """Run a background job now and then every interval until cancelled; a failure waits for the next turn."""
+    while True:
+        try:
+            await job()
+        except Exception as exc:  # noqa: BLE001 - background jobs must outlive database outages
+            log.warning("background job failed", job=name, error=repr(exc))
+        await asyncio.sleep(interval_s)
+
+
 def consumer_for(service: Service, settings: CommonSettings, bus: Bus, streams: list[str], routes: Routes, *,
                  batch_transactions: bool = False) -> Consumer:
     """A consumer group named after the prefix and service (environments sharing Kafka never mix)."""

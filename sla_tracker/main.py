@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.service import Service, assemble, consumer_for, standalone_app
+from shared.service import Service, assemble, consumer_for, every, standalone_app
 from sla_tracker import api, calendar_store, consumer, handlers, models, rollup, scheduler, telemetry
 from sla_tracker.calendar import packaged_calendars
 from sla_tracker.lifecycle import Rules
@@ -41,9 +40,10 @@ def build(settings: SlaSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock)
                                           batch_transactions=settings.consumer_batch_transactions))
     service.workers += [
         lambda: run_scheduler(service, rules, settings),
-        lambda: every(settings.rollup_fold_interval_s, lambda: fold_rollup(service)),
-        lambda: every(settings.calendar_refresh_s, lambda: refresh_calendars(service, rules)),
-        lambda: every(settings.metrics_refresh_s, lambda: refresh_metrics(service)),
+        lambda: every(settings.rollup_fold_interval_s, lambda: fold_rollup(service), name="sla rollup fold"),
+        lambda: every(settings.calendar_refresh_s, lambda: refresh_calendars(service, rules),
+                      name="sla calendar refresh"),
+        lambda: every(settings.metrics_refresh_s, lambda: refresh_metrics(service), name="sla metrics refresh"),
     ]
     service.router = api.router
     service.context = SlaContext(service=service, rules=rules)
@@ -61,16 +61,6 @@ async def run_scheduler(service: Service, rules: Rules, settings: SlaSettings) -
         except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
             log.warning("sla scheduler tick failed", error=repr(exc))
         await asyncio.sleep(settings.scheduler_interval_s)
-
-
-async def every(interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
-    """Run a job now and then every interval, logging failures instead of dying."""
-    while True:
-        try:
-            await job()
-        except Exception as exc:  # noqa: BLE001 - a refresher must keep running
-            log.warning("sla refresh failed", error=repr(exc))
-        await asyncio.sleep(interval_s)
 
 
 async def fold_rollup(service: Service) -> None:

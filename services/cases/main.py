@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import structlog
@@ -14,7 +13,7 @@ from services.cases.assignment import AssignmentRules, load_rules
 from services.cases.settings import CasesSettings
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.service import Service, assemble, consumer_for, standalone_app
+from shared.service import Service, assemble, consumer_for, every, standalone_app
 from shared.uow import UnitOfWork
 
 NAME = "cases"
@@ -45,7 +44,8 @@ def build(settings: CasesSettings, *, engine: AsyncEngine, bus: Bus, clock: Cloc
                        outbox=models.outbox, inbox=models.inbox)
     rules = load_rules(settings.assignment_file)
     service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(settings, rules)))
-    service.workers.append(lambda: run_lookbacks(service, settings))
+    service.workers.append(lambda: every(settings.lookback_interval_s, lambda: lookback_pass(service, settings),
+                                         name="cases look-back"))
     service.router = api.service_router()
     service.context = CasesContext(service=service, settings=settings, rules=rules)
     return service
@@ -60,16 +60,6 @@ async def lookback_pass(service: Service, settings: CasesSettings) -> int:
         checked += done
         if done < settings.lookback_batch_size:
             return checked
-
-
-async def run_lookbacks(service: Service, settings: CasesSettings) -> None:
-    """The look-back worker: a pass every interval, by the service's clock; survives database hiccups."""
-    while True:
-        try:
-            await lookback_pass(service, settings)
-        except Exception as exc:  # noqa: BLE001 - the worker must keep running
-            log.warning("cases look-back pass failed", error=repr(exc))
-        await asyncio.sleep(settings.lookback_interval_s)
 
 
 def create_app() -> FastAPI:
