@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
+from shared.pii_reveal import PiiRevealClient, RevealUnavailable
 
 REVEAL_REASON = "Send the complainant a notification required by the complaint procedure (kesu notifier)"
 
@@ -19,8 +19,8 @@ class Contact:
     phone: str | None = None
 
 
-class ContactUnavailable(Exception):
-    """Intake could not be asked right now (network, 5xx, auth): the attempt is retried."""
+# The notifier retries a message whose contact lookup failed; the shared client's error is that case.
+ContactUnavailable = RevealUnavailable
 
 
 class ContactResolver(Protocol):
@@ -30,33 +30,21 @@ class ContactResolver(Protocol):
 
 
 class HttpContactResolver:
-    """Asks intake ``POST /v1/complaints/{id}/pii:reveal`` with a key holding scope ``pii:reveal``.
+    """Asks intake's audited reveal with a key holding scope ``pii:reveal`` (shared.pii_reveal).
 
     Intake audits every reveal (actor, reason, key). Nothing revealed is kept here except the one
     address a message goes to, on that message's row.
     """
 
     def __init__(self, base_url: str, api_key: str, *, timeout_s: float = 5.0, actor: str = "kesu-notifier") -> None:
-        self._base_url = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {api_key}"}
-        self._timeout_s = timeout_s
+        self._client = PiiRevealClient(base_url, api_key, timeout_s=timeout_s)
         self._actor = actor
 
     async def contact(self, complaint_id: str) -> Contact | None:
         """The complainant's email and phone; raises ContactUnavailable when intake cannot answer."""
-        url = f"{self._base_url}/v1/complaints/{complaint_id}/pii:reveal"
-        try:
-            # A client per call: lookups are rare (one per customer message) and nothing needs closing.
-            async with httpx.AsyncClient(timeout=self._timeout_s) as client:
-                response = await client.post(url, headers=self._headers,
-                                             json={"actor": self._actor, "reason": REVEAL_REASON})
-        except httpx.HTTPError as exc:
-            raise ContactUnavailable(f"intake unreachable: {type(exc).__name__}: {exc}") from exc
-        if response.status_code == 404:
+        pii = await self._client.reveal(complaint_id, actor=self._actor, reason=REVEAL_REASON)
+        if pii is None:
             return None
-        if response.status_code != 200:
-            raise ContactUnavailable(f"intake answered HTTP {response.status_code} to pii:reveal")
-        pii = response.json().get("pii") or {}
         return Contact(email=pii.get("email"), phone=pii.get("phone"))
 
 

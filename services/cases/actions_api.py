@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
-from services.cases import access, casework, decisions, letters, queries, workflow
+from services.cases import access, casework, decisions, letters, pii, queries, workflow
 from services.cases.api import Ctx, detail_view
 from services.cases.schemas import (AssignRequest, AttachmentCreate, CaseDetail, DecideRequest, DecisionIssued,
-                                    ExtendRequest, LetterDraft, LetterDraftRequest, NoteCreate, ReclassifyRequest,
-                                    SurveyAnswer, TransitionRequest)
+                                    ExtendRequest, LetterDraft, LetterDraftRequest, NoteCreate, PiiRevealed,
+                                    PiiRevealRequest, ReclassifyRequest, SurveyAnswer, TransitionRequest)
 from services.cases.security import Principal, can, require
 
 router = APIRouter(prefix="/v1/cases", tags=["case actions"])
@@ -22,6 +22,7 @@ Extender = Annotated[Principal, Depends(require("cases:extend"))]
 Approver = Annotated[Principal, Depends(require("cases:approve_extension"))]
 Decider = Annotated[Principal, Depends(require("cases:decide"))]
 Reclassifier = Annotated[Principal, Depends(require("cases:reclassify"))]
+Revealer = Annotated[Principal, Depends(require("pii:reveal"))]
 
 
 async def _detail(uow, case_id: str) -> CaseDetail:
@@ -134,3 +135,13 @@ async def record_survey(ctx: Ctx, principal: Worker, case_id: str, body: SurveyA
         await decisions.record_callback_survey(uow, case, score=body.score, comment=body.comment,
                                                actor=principal.username)
         return await _detail(uow, case_id)
+
+
+@router.post("/{case_id}/pii:reveal", response_model=PiiRevealed)
+async def reveal_pii(ctx: Ctx, principal: Revealer, case_id: str, body: PiiRevealRequest,
+                     response: Response) -> PiiRevealed:
+    """The complainant's clear personal data from intake's vault, with a reason; audited here and at intake."""
+    revealed = await pii.reveal(ctx, principal, case_id, reason=body.reason, fields=body.fields)
+    # Personal data must not linger in browser or proxy caches.
+    response.headers["Cache-Control"] = "no-store"
+    return revealed

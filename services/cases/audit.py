@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import ColumnElement, insert, select, text
 
 from services.cases.models import audit_log
 
@@ -86,20 +86,43 @@ def _check_row(row, expected_seq: int, prev_hash: str) -> str | None:
     return None
 
 
-async def verify(session) -> VerifyResult:
-    """Walk the whole chain in seq order; report the first row that breaks it."""
+async def verify(session, anchor: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the whole chain in seq order; report the first row that breaks it.
+
+    ``anchor`` is a (seq, hash) recorded earlier outside the database (e.g. the head printed by a
+    daily verify): a chain that no longer reaches it, or holds another hash there, was truncated
+    or rebuilt, which the chain alone cannot show.
+    """
     checked, expected_seq, prev_hash = 0, 1, GENESIS_HASH
     while True:
         query = select(audit_log).where(audit_log.c.seq >= expected_seq).order_by(audit_log.c.seq).limit(_VERIFY_BATCH)
         rows = (await session.execute(query)).all()
         for row in rows:
-            problem = _check_row(row, expected_seq, prev_hash)
+            problem = _check_row(row, expected_seq, prev_hash) or _check_anchor(row, anchor)
             if problem:
                 bad_seq = min(row.seq, expected_seq)
                 return VerifyResult(False, checked, bad_seq, f"seq {bad_seq}: {problem}")
             checked, expected_seq, prev_hash = checked + 1, row.seq + 1, row.hash
         if len(rows) < _VERIFY_BATCH:
-            return VerifyResult(True, checked, last_hash=prev_hash)
+            break
+    if anchor is not None and checked < anchor[0]:
+        return VerifyResult(False, checked, checked + 1,
+                            f"the chain ends at seq {checked} but the anchor is seq {anchor[0]} (entries removed from the end)")
+    return VerifyResult(True, checked, last_hash=prev_hash)
+
+
+def _check_anchor(row, anchor: tuple[int, str] | None) -> str | None:
+    if anchor is not None and row.seq == anchor[0] and row.hash != anchor[1]:
+        return "hash differs from the anchor recorded earlier (the chain was rebuilt)"
+    return None
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` as printed by verify; ValueError naming the expected form otherwise."""
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("anchor must be SEQ:HASH, e.g. 1204:<64 hex digits> as printed by verify")
+    return int(seq), digest
 
 
 @dataclass(frozen=True)
@@ -126,9 +149,10 @@ def _conditions(flt: AuditFilter) -> list:
     return conditions
 
 
-async def entries(session, flt: AuditFilter, *, limit: int, before_seq: int | None = None) -> list[dict[str, Any]]:
-    """Matching entries, newest first; page on with ``before_seq`` = the last seq returned."""
-    conditions = _conditions(flt)
+async def entries(session, flt: AuditFilter, *, limit: int, before_seq: int | None = None,
+                  scope: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+    """Matching entries (within ``scope``), newest first; page on with ``before_seq`` = the last seq returned."""
+    conditions = _conditions(flt) + ([scope] if scope is not None else [])
     if before_seq is not None:
         conditions.append(audit_log.c.seq < before_seq)
     query = select(audit_log).where(*conditions).order_by(audit_log.c.seq.desc()).limit(limit)

@@ -122,6 +122,25 @@ class SurveyAnswer(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+PiiField = Literal["name", "id_type", "id_number", "phone", "email", "address", "customer_id", "agent_name",
+                   "agent_phone", "subject", "content"]
+
+
+class PiiRevealRequest(BaseModel):
+    """Why the staff member needs the complainant's clear personal data, and which parts (default all)."""
+
+    reason: str = Field(min_length=5, max_length=500)
+    fields: list[PiiField] | None = Field(default=None, min_length=1)
+
+
+class PiiRevealed(BaseModel):
+    """The clear personal data shown once to the caller; the reveal is in the audit log."""
+
+    case_id: str
+    pii: dict[str, str]
+    revealed_at: datetime
+
+
 class CaseSummary(BaseModel):
     """One row of the case list (no personal data: cases hold only the pseudonymous ref)."""
 

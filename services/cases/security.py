@@ -39,8 +39,10 @@ class Principal:
     team: str | None
 
 
-_HANDLER = frozenset({"cases:read", "cases:work", "cases:extend", "cases:decide", "cases:reclassify"})
-_TEAM_LEAD = _HANDLER | {"cases:assign", "pii:reveal"}
+# Handlers call complainants back, so they may reveal personal data, but only of their own cases
+# (access.revealable_case); auditors and admins never see it.
+_HANDLER = frozenset({"cases:read", "cases:work", "cases:extend", "cases:decide", "cases:reclassify", "pii:reveal"})
+_TEAM_LEAD = _HANDLER | {"cases:assign"}
 _BRANCH_HEAD = _TEAM_LEAD | {"cases:approve_extension"}
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -63,14 +65,18 @@ def path_in_scope(principal: Principal, org_path: str) -> bool:
     return org_path.startswith(principal.org_path)
 
 
+def at_root(principal: Principal) -> bool:
+    """True for staff of the root unit (the head office): there is one tree, so everything is in scope."""
+    return principal.org_path.count("/") == 2
+
+
 def in_scope(principal: Principal, org_path_column: Any) -> ColumnElement[bool]:
     """A WHERE clause keeping rows whose org path lies in the principal's subtree.
 
     Org codes are restricted to ``[A-Z0-9-]`` (see orgs.py), so the path needs no LIKE escaping,
     and every path ends in "/", so "/HO/BJ/" never matches "/HO/BJX/".
     """
-    if principal.org_path.count("/") == 2:
-        # The root (head office): there is one tree, so everything is in scope.
+    if at_root(principal):
         return true()
     return org_path_column.like(f"{principal.org_path}%")
 

@@ -46,6 +46,13 @@ class CasesSettings(CommonSettings):
     lookback_interval_s: float = _workflow("lookback_interval_s", 3600.0)
     lookback_batch_size: int = _workflow("lookback_batch_size", 200)
 
+    # --- personal data ---
+    # Intake's base URL and an intake API key with scope pii:reveal covering every channel: staff
+    # reveals go to intake's vault (audited there and here). Unset: reveal answers 503.
+    intake_url: str | None = _staff("intake_url", None)
+    intake_api_key: SecretStr | None = _staff("intake_api_key", None)
+    intake_timeout_s: float = _staff("intake_timeout_s", 5.0)
+
     # --- staff and security ---
     # Environment names are KESU_CASES_<FIELD> (see docs/staff-security.md).
     # HS256 signing key of staff access tokens. Unset: generated once and kept in data_dir.

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from services.cases import audit, orgs, passwords, tokens, users
+from services.cases.access import audit_scope
 from services.cases.security import Principal, Staff, path_in_scope, require
 from shared.http import Problem
 
@@ -194,7 +195,7 @@ async def get_org(service: CasesService, principal: Staff, code: str) -> dict:
 
 @router.get("/audit", tags=["audit"])
 async def list_audit(
-    service: CasesService, _principal: AuditReader, actor: str | None = None, action: str | None = None,
+    service: CasesService, principal: AuditReader, actor: str | None = None, action: str | None = None,
     subject_type: str | None = None, subject_id: str | None = None, since: datetime | None = None,
     until: datetime | None = None, before_seq: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -202,7 +203,8 @@ async def list_audit(
     """Audit entries, newest first; pass ``before_seq`` = ``next_before_seq`` for the next page."""
     flt = audit.AuditFilter(actor, action, subject_type, subject_id, _aware(since, "since"), _aware(until, "until"))
     async with service.unit_of_work() as uow:
-        items = await audit.entries(uow.session, flt, limit=limit, before_seq=before_seq)
+        items = await audit.entries(uow.session, flt, limit=limit, before_seq=before_seq,
+                                    scope=audit_scope(principal))
     return {"items": items, "next_before_seq": items[-1]["seq"] if len(items) == limit else None}
 
 
@@ -214,9 +216,17 @@ def _aware(instant: datetime | None, field: str) -> datetime | None:
 
 
 @router.get("/audit:verify", tags=["audit"])
-async def verify_audit(service: CasesService, _principal: AuditVerifier) -> dict:
-    """Recompute the whole hash chain; ``ok`` false names the first bad seq."""
+async def verify_audit(service: CasesService, _principal: AuditVerifier,
+                       anchor: Annotated[str | None, Query(description="SEQ:HASH from an earlier verify")] = None,
+                       ) -> dict:
+    """Recompute the whole hash chain (against an anchor kept elsewhere); ``ok`` false names the first bad seq."""
+    try:
+        expected = audit.parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise Problem(422, "Validation failed", str(exc),
+                      errors=[{"field": "anchor", "message": str(exc), "type": "query"}]) from exc
     async with service.unit_of_work() as uow:
-        result = await audit.verify(uow.session)
+        result = await audit.verify(uow.session, expected)
+    head = f"{result.checked}:{result.last_hash}" if result.ok else None
     return {"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq,
-            "problem": result.problem, "last_hash": result.last_hash}
+            "problem": result.problem, "last_hash": result.last_hash, "head": head}

@@ -154,11 +154,18 @@ def import_orgs(
 
 
 @audit_app.command("verify")
-def verify(data_dir: DataDir = None) -> None:
+def verify(data_dir: DataDir = None,
+           anchor: Annotated[str | None, typer.Option(
+               help="SEQ:HASH printed by an earlier verify and kept outside the database: detects truncation.")] = None,
+           ) -> None:
     """Recompute the audit log's hash chain: exit 0 when intact, 1 naming the first bad seq."""
-    result = _run(_settings(data_dir), audit.verify)
+    try:
+        expected = audit.parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--anchor") from exc
+    result = _run(_settings(data_dir), lambda session: audit.verify(session, expected))
     if result.ok:
-        typer.echo(f"audit log intact: {result.checked} entries, head {result.last_hash}")
+        typer.echo(f"audit log intact: {result.checked} entries, head {result.checked}:{result.last_hash}")
         return
     typer.echo(f"audit log BROKEN at seq {result.first_bad_seq} ({result.checked} entries intact before it): "
                f"{result.problem}", err=True)

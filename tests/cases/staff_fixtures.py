@@ -13,14 +13,14 @@ import httpx
 from argon2 import PasswordHasher, Type
 from fastapi import FastAPI
 
-from services.cases import auth_api, models, orgs, tokens, users
+from services.cases import auth_api, orgs, tokens, users
+from services.cases.main import build
 from services.cases.security import Principal, Role
 from services.cases.settings import CasesSettings
 from shared import migrations
 from shared.clock import FrozenClock
 from shared.db import create_engine
 from shared.http import install_problem_handlers
-from shared.service import assemble
 from tests.integration.fakes import RecordingBus
 
 # Cheap argon2id parameters: tests create many users. The CLI tests run with the default (production) cost.
@@ -107,18 +107,8 @@ def staff_settings(database_url: str, data_dir: Path, **overrides) -> CasesSetti
 
 
 def build_service(settings: CasesSettings, engine, clock: FrozenClock) -> Any:
-    """The Service as services/cases/main.py builds it (a minimal one while main.py is absent)."""
-    try:
-        from services.cases.main import build
-    except ImportError:
-        build = None
-    if build is not None:
-        service = build(settings, engine=engine, bus=RecordingBus(), clock=clock)
-    else:
-        service = assemble(name="cases", settings=settings, engine=engine, bus=RecordingBus(), clock=clock,
-                           outbox=models.outbox, inbox=models.inbox)
-        service.settings = settings
-    return service.context if service.context is not None else service
+    """The service's route context, as services/cases/main.py builds it."""
+    return build(settings, engine=engine, bus=RecordingBus(), clock=clock).context
 
 
 @asynccontextmanager

@@ -163,3 +163,22 @@ async def test_verify_endpoint_reports_the_first_altered_seq(env):
     body = (await env.client.get("/v1/audit:verify", headers=headers)).json()
     assert (body["ok"], body["first_bad_seq"], body["checked"]) == (False, 2, 1)
     assert "altered" in body["problem"]
+
+
+async def test_an_anchor_kept_outside_detects_truncation_and_a_rebuilt_chain(env):
+    await _record(env, 5)
+    intact = await _verify(env)
+    anchor = (5, intact.last_hash)
+    await _tamper(env, delete(audit_log).where(audit_log.c.seq >= 4))
+    assert (await _verify(env)).ok  # a shorter chain is still a valid chain: the anchor is what shows it
+    async with env.service.unit_of_work() as uow:
+        truncated = await audit.verify(uow.session, anchor)
+    assert (truncated.ok, truncated.first_bad_seq) == (False, 4) and "removed from the end" in truncated.problem
+    await _record(env, 2)  # seq 4 and 5 appended again: a valid chain, but not the one anchored
+    headers = env.auth("ho-auditor")
+    rebuilt = (await env.client.get("/v1/audit:verify", params={"anchor": f"5:{anchor[1]}"}, headers=headers)).json()
+    assert (rebuilt["ok"], rebuilt["first_bad_seq"]) == (False, 5) and "rebuilt" in rebuilt["problem"]
+    current = (await env.client.get("/v1/audit:verify", headers=headers)).json()
+    assert current["ok"] and current["head"] == f"5:{current['last_hash']}"
+    malformed = await env.client.get("/v1/audit:verify", params={"anchor": "5:xyz"}, headers=headers)
+    assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "anchor"

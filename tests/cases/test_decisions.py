@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from services.cases.main import lookback_pass
 from shared.events import CaseDecisionIssued, ComplaintReclassified, ExtensionGranted, SurveyCompleted

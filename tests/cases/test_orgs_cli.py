@@ -72,9 +72,16 @@ def test_audit_verify_exits_0_when_intact_and_1_naming_the_bad_seq(cli, database
     assert cli(org_app, "import", tree).exit_code == 0  # three org.create entries
     intact = cli(audit_app, "verify")
     assert intact.exit_code == 0 and "intact: 3 entries" in intact.output
+    head = intact.output.split("head ")[1].strip()  # SEQ:HASH, to keep outside the database
+    assert cli(audit_app, "verify", "--anchor", head).exit_code == 0
+    assert cli(audit_app, "verify", "--anchor", "3:not-a-hash").exit_code == 2
     postgres = database_url.startswith("postgresql")
     if postgres:
         _run_sql(database_url, text("ALTER TABLE cases_audit_log DISABLE TRIGGER cases_audit_log_append_only"))
+    _run_sql(database_url, text("DELETE FROM cases_audit_log WHERE seq = 3"))
+    assert cli(audit_app, "verify").exit_code == 0  # a shorter chain is valid; only the anchor shows the cut
+    truncated = cli(audit_app, "verify", "--anchor", head)
+    assert truncated.exit_code == 1 and "removed from the end" in truncated.output
     _run_sql(database_url, update(audit_log).where(audit_log.c.seq == 2).values(subject_id="XX"))
     broken = cli(audit_app, "verify")
     assert broken.exit_code == 1 and "BROKEN at seq 2" in broken.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.helpers import case_in, move
+from tests.cases.staff_fixtures import make_user
 
 
 async def _bj_and_sh_cases(env) -> tuple[str, str]:
@@ -80,3 +81,20 @@ async def test_only_complaint_officers_work_escalated_cases(sqlite_env):
     refused = await move(env, case_id, "investigating", user="lead.bj")
     assert refused.status_code == 403 and refused.json()["missing_permission"] == "cases:escalate_receive"
     assert (await move(env, case_id, "investigating", user="officer")).status_code == 200
+
+
+async def test_a_branch_auditor_reads_only_audit_entries_of_their_subtree(env):
+    async with env.context.unit_of_work() as uow:
+        env.principals["auditor.bj"] = await make_user(uow.session, "auditor.bj", "auditor", "BJ", now=env.clock.now())
+    bj, sh = await _bj_and_sh_cases(env)
+    for case_id in (bj, sh):
+        assert (await move(env, case_id, "assigned")).status_code == 200
+
+    def subjects(response) -> set[tuple[str, str]]:
+        assert response.status_code == 200, response.text
+        return {(i["subject_type"], i["subject_id"]) for i in response.json()["items"]}
+
+    branch = subjects(await env.get("/v1/audit", "auditor.bj", limit=500))
+    head_office = subjects(await env.get("/v1/audit", "officer", limit=500))
+    assert ("case", bj) in branch and ("case", sh) not in branch
+    assert {("case", bj), ("case", sh)} <= head_office

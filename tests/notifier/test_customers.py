@@ -8,19 +8,13 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from intake import keys
 from intake import models as intake_models
-from intake.main import build as build_intake
-from intake.settings import IntakeSettings
 from notifier.contacts import Contact, HttpContactResolver
-from shared import migrations
-from shared.clock import FrozenClock, SystemClock
-from shared.db import create_engine
+from shared.clock import FrozenClock
 from shared.events import ComplaintReceived, NotificationFailed, from_message
-from shared.service import Runtime, build_app
-from tests.integration.fakes import RecordingBus
 from tests.notifier.conftest import StaticContacts, client_for, deliver, delivering, eventually, published, received
-from tests.notifier.servers import SmtpSink, serving, smtp_controller
+from tests.intake_served import served_intake
+from tests.notifier.servers import SmtpSink, smtp_controller
 from tests.support import free_port
 
 NEVER_QUIET = dict(sms_quiet_start="00:00", sms_quiet_end="00:00")
@@ -38,16 +32,8 @@ async def rows(api, complaint: str, channel: str) -> list[dict]:
 @pytest.fixture
 async def intake_server(tmp_path):
     """Intake on SQLite served by uvicorn, with a staff key holding scope pii:reveal."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.sqlite'}"
-    engine = create_engine(url)
-    await migrations.upgrade(engine, "intake")
-    service = build_intake(IntakeSettings(database_url=url), engine=engine, bus=RecordingBus(), clock=SystemClock())
-    async with service.unit_of_work() as uow:
-        channel_key = await keys.create_api_key(uow, channels=["mobile_app"])
-        reveal_key = await keys.create_api_key(uow, channels=["mobile_app"], scopes=["pii:reveal"])
-    async with serving(build_app(Runtime([service], RecordingBus(), [engine]), title="intake")) as base_url:
-        yield base_url, channel_key, reveal_key, engine
-    await engine.dispose()
+    async with served_intake(tmp_path, reveal_channels=["mobile_app"]) as intake:
+        yield intake.base_url, intake.channel_key, intake.reveal_key, intake.engine
 
 
 async def test_the_acknowledgement_reaches_the_complainant_by_email_and_sms_via_intake(
