@@ -113,8 +113,23 @@ async def test_a_paused_clock_raises_no_alerts(sla):
 
 
 async def test_selection_rules_add_the_pboc_policy_for_a_pboc_transfer(sla):
-    await sla.receive("c11", RECEIVED, channel="regulator_transfer", regulator_authority="pboc")
+    # "PBOC" is the code intake publishes (its regulator_transfer.authority enum).
+    await sla.receive("c11", RECEIVED, channel="regulator_transfer", regulator_authority="PBOC")
     assert sorted((await sla.clocks("c11"))) == ["decision", "reply"]
+
+
+async def test_a_petition_transfer_runs_the_petition_clocks_on_the_case_workflow_statuses(sla):
+    received = at("2026-12-07", 10)  # the petition preset's 2026-12-03 version
+    await sla.receive("c13", received, channel="regulator_transfer", regulator_authority="petition_office")
+    assert {"acceptance_notice", "decision"} <= set(await sla.clocks("c13"))
+    await sla.deliver(status("c13", "assigned", received + timedelta(days=1)))
+    await sla.deliver(status("c13", "investigating", received + timedelta(days=2)))
+    clocks = await sla.clocks("c13")
+    assert clocks["acceptance_notice"]["state"] == "stopped"
+    assert clocks["handling"]["state"] == "running" and clocks["handling"]["due_date"] == date(2027, 2, 7)
+    await sla.deliver(status("c13", "decision_issued", received + timedelta(days=20)))
+    clocks = await sla.clocks("c13")
+    assert clocks["handling"]["state"] == "stopped" and clocks["review_window"]["state"] == "running"
 
 
 async def test_complex_only_internal_clocks_start_on_classification_and_stop_if_reclassified(sla):
