@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
 from notifier import alerts, contacts, directory, ledger, subscriptions
+from notifier.access import AnyStaff, DirectoryAdmin, LogManager, LogReader, WebhookAdmin, own_or, usernames_for
 from notifier.channels import Channels
 from notifier.delivery import Waker
 from notifier.people import COMPLAINANT, Routing
@@ -16,6 +17,7 @@ from notifier.schemas import (AttemptRead, DirectoryEntry, DirectoryRead, InAppI
                               NotificationRead, SecretRotation, UnreadCount, WebhookCreate, WebhookRead, WebhookUpdate,
                               WebhookWithSecret)
 from shared.service import Service
+from shared.staff import StaffGate
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 
@@ -28,6 +30,7 @@ class NotifierContext:
     routing: Routing
     channels: Channels
     waker: Waker
+    staff: StaffGate
 
 
 def _service(request: Request) -> Service:
@@ -63,7 +66,7 @@ Offset = Annotated[int, Query(ge=0)]
 
 @router.get("/notifications", response_model=list[NotificationRead])
 async def get_notifications(
-    service: NotifierService, complaint_id: str | None = None, status: Status | None = None,
+    service: NotifierService, _principal: LogReader, complaint_id: str | None = None, status: Status | None = None,
     channel: Channel | None = None, recipient: str | None = None, recipient_kind: str | None = None,
     subscription_id: str | None = None, limit: Limit = 100, offset: Offset = 0,
 ) -> list[NotificationRead]:
@@ -76,32 +79,37 @@ async def get_notifications(
 
 
 @router.get("/notifications/unread-counts", response_model=list[UnreadCount])
-async def get_unread_counts(service: NotifierService,
+async def get_unread_counts(service: NotifierService, principal: AnyStaff,
                             username: Annotated[list[str] | None, Query()] = None) -> list[UnreadCount]:
-    """Unread in-app notifications per user: those asked for (``username`` repeated), else every user with some."""
+    """Unread in-app notifications per user: those asked for (``username`` repeated), else every user with some.
+
+    Without notifications:read a caller counts only their own.
+    """
     async with service.unit_of_work() as uow:
-        counts = await ledger.unread_counts(uow, username)
+        counts = await ledger.unread_counts(uow, usernames_for(principal, username))
     return [UnreadCount(username=name, unread=count) for name, count in sorted(counts.items())]
 
 
 @router.get("/notifications/in-app/{username}", response_model=list[InAppItem])
-async def get_in_app(service: NotifierService, username: str, unread_only: bool = False, limit: Limit = 50,
-                     offset: Offset = 0) -> list[InAppItem]:
-    """A staff member's in-app notifications, newest first."""
+async def get_in_app(service: NotifierService, principal: AnyStaff, username: str, unread_only: bool = False,
+                     limit: Limit = 50, offset: Offset = 0) -> list[InAppItem]:
+    """A staff member's in-app notifications, newest first (your own, or anyone's with notifications:read)."""
+    own_or(principal, username, "notifications:read")
     async with service.unit_of_work() as uow:
         rows = await ledger.in_app(uow, username, unread_only=unread_only, limit=limit, offset=offset)
     return [_in_app(r) for r in rows]
 
 
 @router.post("/notifications/in-app/{username}:mark-all-read")
-async def mark_all_read(service: NotifierService, username: str) -> dict:
-    """Mark every unread in-app notification of a user read."""
+async def mark_all_read(service: NotifierService, principal: AnyStaff, username: str) -> dict:
+    """Mark every unread in-app notification of your own read."""
+    own_or(principal, username, None)
     async with service.unit_of_work() as uow:
         return {"username": username, "marked": await ledger.mark_all_read(uow, username)}
 
 
 @router.get("/notifications/directory", response_model=list[DirectoryRead])
-async def list_directory(service: NotifierService, role: str | None = None,
+async def list_directory(service: NotifierService, _principal: DirectoryAdmin, role: str | None = None,
                          org_code: str | None = None) -> list[DirectoryRead]:
     """The staff directory, optionally one role or branch."""
     async with service.unit_of_work() as uow:
@@ -109,7 +117,8 @@ async def list_directory(service: NotifierService, role: str | None = None,
 
 
 @router.put("/notifications/directory/{username}", response_model=DirectoryRead)
-async def put_directory_entry(service: NotifierService, username: Annotated[str, Path(max_length=100)],
+async def put_directory_entry(service: NotifierService, _principal: DirectoryAdmin,
+                              username: Annotated[str, Path(max_length=100)],
                               body: DirectoryEntry) -> DirectoryRead:
     """Create or replace a staff member's entry."""
     async with service.unit_of_work() as uow:
@@ -117,8 +126,9 @@ async def put_directory_entry(service: NotifierService, username: Annotated[str,
 
 
 @router.get("/notifications/directory/{username}", response_model=DirectoryRead)
-async def get_directory_entry(service: NotifierService, username: str) -> DirectoryRead:
-    """One staff member's entry."""
+async def get_directory_entry(service: NotifierService, principal: AnyStaff, username: str) -> DirectoryRead:
+    """One staff member's entry (your own, or anyone's with directory:manage)."""
+    own_or(principal, username, "directory:manage")
     async with service.unit_of_work() as uow:
         row = await directory.get(uow, username)
     if row is None:
@@ -127,7 +137,7 @@ async def get_directory_entry(service: NotifierService, username: str) -> Direct
 
 
 @router.delete("/notifications/directory/{username}", status_code=204)
-async def delete_directory_entry(service: NotifierService, username: str) -> Response:
+async def delete_directory_entry(service: NotifierService, _principal: DirectoryAdmin, username: str) -> Response:
     """Remove a staff member (notifications already recorded stay)."""
     async with service.unit_of_work() as uow:
         if not await directory.remove(uow, username):
@@ -136,17 +146,19 @@ async def delete_directory_entry(service: NotifierService, username: str) -> Res
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationContent)
-async def get_notification(service: NotifierService, notification_id: str) -> NotificationContent:
-    """One notification with its rendered content (webhook bodies are the event, shown as sent)."""
+async def get_notification(service: NotifierService, principal: AnyStaff,
+                           notification_id: str) -> NotificationContent:
+    """One notification with its rendered content (your own in-app ones, or any with notifications:read)."""
     async with service.unit_of_work() as uow:
         row = await ledger.get_notification(uow, notification_id)
     if row is None:
         raise HTTPException(404, "notification not found")
+    own_or(principal, row.recipient if row.channel == "in_app" else "", "notifications:read")
     return _notification(row, NotificationContent, content=row.body)
 
 
 @router.get("/notifications/{notification_id}/attempts", response_model=list[AttemptRead])
-async def get_attempts(service: NotifierService, notification_id: str) -> list[AttemptRead]:
+async def get_attempts(service: NotifierService, _principal: LogReader, notification_id: str) -> list[AttemptRead]:
     """Every delivery attempt of one notification, oldest first."""
     async with service.unit_of_work() as uow:
         if await ledger.get_notification(uow, notification_id) is None:
@@ -156,7 +168,7 @@ async def get_attempts(service: NotifierService, notification_id: str) -> list[A
 
 
 @router.post("/notifications/{notification_id}:redeliver", status_code=202, response_model=NotificationRead)
-async def redeliver(service: NotifierService, notification_id: str) -> NotificationRead:
+async def redeliver(service: NotifierService, _principal: LogManager, notification_id: str) -> NotificationRead:
     """Queue a notification for delivery again now, on any channel (webhook receivers dedupe by Idempotency-Key)."""
     async with service.unit_of_work() as uow:
         if not await ledger.redeliver(uow, notification_id):
@@ -166,17 +178,20 @@ async def redeliver(service: NotifierService, notification_id: str) -> Notificat
 
 
 @router.post("/notifications/{notification_id}:mark-read", response_model=InAppItem)
-async def mark_read(service: NotifierService, notification_id: str) -> InAppItem:
-    """Mark one in-app notification read (the first read time is kept)."""
+async def mark_read(service: NotifierService, principal: AnyStaff, notification_id: str) -> InAppItem:
+    """Mark one of your in-app notifications read (the first read time is kept)."""
     async with service.unit_of_work() as uow:
-        if not await ledger.mark_read(uow, notification_id):
-            raise HTTPException(404, "no in-app notification with this id")
+        row = await ledger.get_notification(uow, notification_id)
+        if row is None or row.channel != "in_app" or row.recipient != principal.username:
+            # Someone else's item answers like a missing one: ids of other inboxes are not confirmed.
+            raise HTTPException(404, "no in-app notification of yours with this id")
+        await ledger.mark_read(uow, notification_id)
         row = await ledger.get_notification(uow, notification_id)
     return _in_app(row)
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
-async def create_webhook(service: NotifierService, body: WebhookCreate) -> WebhookRead:
+async def create_webhook(service: NotifierService, _principal: WebhookAdmin, body: WebhookCreate) -> WebhookRead:
     """Subscribe a URL; the response is the only time the secret is shown."""
     async with service.unit_of_work() as uow:
         row = await subscriptions.create(uow, **{**body.model_dump(), "url": str(body.url)})
@@ -184,21 +199,22 @@ async def create_webhook(service: NotifierService, body: WebhookCreate) -> Webho
 
 
 @router.get("/webhooks", response_model=list[WebhookRead])
-async def list_webhooks(service: NotifierService) -> list[WebhookRead]:
+async def list_webhooks(service: NotifierService, _principal: WebhookAdmin) -> list[WebhookRead]:
     """Every subscription, without secrets."""
     async with service.unit_of_work() as uow:
         return [_webhook(r) for r in await subscriptions.list_all(uow)]
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookRead)
-async def get_webhook(service: NotifierService, webhook_id: str) -> WebhookRead:
+async def get_webhook(service: NotifierService, _principal: WebhookAdmin, webhook_id: str) -> WebhookRead:
     """One subscription, without its secret."""
     async with service.unit_of_work() as uow:
         return _webhook(await subscriptions.get(uow, webhook_id))
 
 
 @router.patch("/webhooks/{webhook_id}", response_model=WebhookRead)
-async def update_webhook(service: NotifierService, webhook_id: str, body: WebhookUpdate) -> WebhookRead:
+async def update_webhook(service: NotifierService, _principal: WebhookAdmin, webhook_id: str,
+                         body: WebhookUpdate) -> WebhookRead:
     """Change a subscription's URL, filters or enabled flag."""
     # An explicit null means "leave as is", except for the description, which may be cleared.
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "description"}
@@ -211,7 +227,7 @@ async def update_webhook(service: NotifierService, webhook_id: str, body: Webhoo
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
-async def delete_webhook(service: NotifierService, webhook_id: str) -> Response:
+async def delete_webhook(service: NotifierService, _principal: WebhookAdmin, webhook_id: str) -> Response:
     """Unsubscribe; undelivered notifications are cancelled."""
     async with service.unit_of_work() as uow:
         if not await subscriptions.remove(uow, webhook_id):
@@ -221,7 +237,8 @@ async def delete_webhook(service: NotifierService, webhook_id: str) -> Response:
 
 
 @router.post("/webhooks/{webhook_id}:rotate-secret", response_model=WebhookWithSecret)
-async def rotate_secret(service: NotifierService, webhook_id: str, body: SecretRotation | None = None) -> WebhookRead:
+async def rotate_secret(service: NotifierService, _principal: WebhookAdmin, webhook_id: str,
+                        body: SecretRotation | None = None) -> WebhookRead:
     """Issue a new secret, shown once; the old one still signs until the grace period ends."""
     grace = timedelta(seconds=(body or SecretRotation()).grace_s)
     async with service.unit_of_work() as uow:

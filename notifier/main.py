@@ -20,6 +20,7 @@ from shared.clock import Clock
 from shared.metrics import NOTIFICATIONS
 from shared.retry import RetryPolicy
 from shared.service import Service, assemble, consumer_for, standalone_app
+from shared.staff import StaffGate
 
 NAME = "notifier"
 log = structlog.get_logger()
@@ -46,7 +47,7 @@ def build(settings: NotifierSettings, *, engine: AsyncEngine, bus: Bus, clock: C
     service.workers.append(lambda: run_delivery(service, settings, channels=channels, routing=routing,
                                                 waker=waker, seed=seed))
     service.router = api.router
-    service.context = api.NotifierContext(service, routing, channels, waker)
+    service.context = api.NotifierContext(service, routing, channels, waker, StaffGate(settings, clock))
     return service
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOPIC_NAMES = ("complaint-events", "classification-events", "case-events", "sla-events", "notification-events")
@@ -43,6 +43,14 @@ class CommonSettings(BaseSettings):
     relay_interval_s: float = 0.5
     relay_batch_size: int = 500
     outbox_retention_hours: int = 72
+
+    # Staff access tokens: the cases service signs them, every staff API verifies them. Unset: a
+    # key generated once into data_dir (fine for one host; set it when services run apart).
+    jwt_secret: SecretStr | None = Field(default=None,
+                                         validation_alias=AliasChoices("KESU_STAFF_JWT_SECRET", "jwt_secret"))
+    jwt_issuer: str = Field(default="kesu/cases", validation_alias=AliasChoices("KESU_STAFF_JWT_ISSUER", "jwt_issuer"))
+    jwt_audience: str = Field(default="kesu-staff",
+                              validation_alias=AliasChoices("KESU_STAFF_JWT_AUDIENCE", "jwt_audience"))
 
     host: str = "127.0.0.1"
     port: int = 8000

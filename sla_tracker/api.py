@@ -9,15 +9,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from shared.http import Problem
+from shared.staff import staff_with
 from sla_tracker import explain, handlers, lifecycle, stats
 from sla_tracker.models import extensions, pauses
 from sla_tracker.schemas import ClockRead, ClocksRead, MetricsRead, PreviewRead
 
-router = APIRouter(prefix="/v1/sla", tags=["sla"])
-
 
 def _context(request: Request):
     return request.app.state.sla_tracker
+
+
+# Every route reads deadlines of complaints: staff with sla:read (every role has it).
+router = APIRouter(prefix="/v1/sla", tags=["sla"],
+                   dependencies=[Depends(staff_with("sla:read", lambda request: _context(request).staff))])
 
 
 Sla = Annotated[object, Depends(_context)]

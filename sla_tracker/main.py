@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.service import Service, assemble, consumer_for, every, standalone_app
+from shared.staff import StaffGate
 from sla_tracker import api, calendar_store, consumer, handlers, models, rollup, scheduler, telemetry
 from sla_tracker.calendar import packaged_calendars
 from sla_tracker.lifecycle import Rules
@@ -24,10 +25,11 @@ log = structlog.get_logger()
 
 @dataclass
 class SlaContext:
-    """What the HTTP routes need: the service (units of work) and the rules."""
+    """What the HTTP routes need: the service (units of work), the rules and the staff-token check."""
 
     service: Service
     rules: Rules
+    staff: StaffGate
 
 
 def build(settings: SlaSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock) -> Service:
@@ -46,7 +48,7 @@ def build(settings: SlaSettings, *, engine: AsyncEngine, bus: Bus, clock: Clock)
         lambda: every(settings.metrics_refresh_s, lambda: refresh_metrics(service), name="sla metrics refresh"),
     ]
     service.router = api.router
-    service.context = SlaContext(service=service, rules=rules)
+    service.context = SlaContext(service=service, rules=rules, staff=StaffGate(settings, clock))
     return service
 
 

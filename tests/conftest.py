@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.staff_tokens import TEST_STAFF_SECRET
 from tests.support import fresh_database, kafka_broker
+
+# Every service verifies staff tokens with this key in tests (child processes inherit it).
+os.environ.setdefault("KESU_STAFF_JWT_SECRET", TEST_STAFF_SECRET)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
-"""Who is calling: roles, permissions, the bearer-token dependency and org-subtree scoping."""
+"""Who is calling: the bearer-token dependency (with the live user check) and org-subtree scoping.
+
+Roles and the permission table are the platform's (shared/staff.py), re-exported here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,51 +14,11 @@ from sqlalchemy import ColumnElement, select, true
 
 from services.cases import tokens
 from services.cases.models import users
-from shared.http import Problem
+from shared.staff import (PERMISSIONS, Principal, Role, bearer_token, can, forbidden, principal_from_claims,
+                          unauthorized)
 
-
-class Role(StrEnum):
-    """The staff roles of issue 7."""
-
-    HANDLER = "handler"
-    TEAM_LEAD = "team_lead"
-    BRANCH_HEAD = "branch_head"
-    COMPLAINT_OFFICER = "complaint_officer"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated staff member as the token describes them."""
-
-    user_id: str
-    username: str
-    role: Role
-    org_code: str
-    org_path: str
-    team: str | None
-
-
-# Handlers call complainants back, so they may reveal personal data, but only of their own cases
-# (access.revealable_case); auditors and admins never see it.
-_HANDLER = frozenset({"cases:read", "cases:work", "cases:extend", "cases:decide", "cases:reclassify", "pii:reveal"})
-_TEAM_LEAD = _HANDLER | {"cases:assign"}
-_BRANCH_HEAD = _TEAM_LEAD | {"cases:approve_extension"}
-
-PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.HANDLER: _HANDLER,
-    Role.TEAM_LEAD: _TEAM_LEAD,
-    Role.BRANCH_HEAD: _BRANCH_HEAD,
-    Role.COMPLAINT_OFFICER: _BRANCH_HEAD | {"cases:escalate_receive", "audit:read"},
-    Role.AUDITOR: frozenset({"cases:read", "audit:read", "audit:verify"}),
-    Role.ADMIN: frozenset({"users:manage", "orgs:manage", "audit:read", "audit:verify"}),
-}
-
-
-def can(principal: Principal, permission: str) -> bool:
-    """True when the principal's role grants the permission."""
-    return permission in PERMISSIONS[principal.role]
+__all__ = ["PERMISSIONS", "Principal", "Role", "Staff", "at_root", "can", "current_principal", "forbidden",
+           "in_scope", "path_in_scope", "require"]
 
 
 def path_in_scope(principal: Principal, org_path: str) -> bool:
@@ -81,28 +42,6 @@ def in_scope(principal: Principal, org_path_column: Any) -> ColumnElement[bool]:
     return org_path_column.like(f"{principal.org_path}%")
 
 
-def _unauthorized(detail: str) -> Problem:
-    problem = Problem(401, "Unauthorized", detail, error="invalid_token")
-    problem.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    return problem
-
-
-def _bearer_token(request: Request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        problem = Problem(401, "Unauthorized", "A Bearer access token is required (POST /v1/auth/token).")
-        problem.headers["WWW-Authenticate"] = "Bearer"
-        raise problem
-    return token.strip()
-
-
-def principal_from_claims(claims: dict) -> Principal:
-    """The principal an access token's claims describe."""
-    return Principal(user_id=claims["sub"], username=claims["username"], role=Role(claims["role"]),
-                     org_code=claims["org"], org_path=claims["org_path"], team=claims.get("team"))
-
-
 async def _stale_reason(service: Any, principal: Principal) -> str | None:
     """Why a token's principal no longer matches the user row (deactivated, moved, new role), or None."""
     query = select(users.c.active, users.c.role, users.c.org_code, users.c.team).where(users.c.id == principal.user_id)
@@ -120,12 +59,12 @@ async def current_principal(request: Request) -> Principal:
     service = request.app.state.cases
     settings = service.settings
     try:
-        claims = tokens.decode_access_token(_bearer_token(request), settings, service.clock.now())
+        claims = tokens.decode_access_token(bearer_token(request), settings, service.clock.now())
         principal = principal_from_claims(claims)
     except (tokens.TokenError, KeyError, ValueError) as exc:
-        raise _unauthorized(str(exc) or "invalid access token") from exc
+        raise unauthorized(str(exc) or "invalid access token") from exc
     if settings.check_active_each_request and (reason := await _stale_reason(service, principal)):
-        raise _unauthorized(reason)
+        raise unauthorized(reason)
     return principal
 
 
@@ -139,12 +78,6 @@ async def _documented_principal(request: Request, _token: Annotated[str | None, 
 
 
 Staff = Annotated[Principal, Depends(_documented_principal)]
-
-
-def forbidden(permission: str) -> Problem:
-    """The 403 problem naming the permission the caller lacks."""
-    return Problem(403, "Forbidden", f"This action requires the permission {permission!r}.",
-                   missing_permission=permission)
 
 
 def require(permission: str) -> Callable:

@@ -55,10 +55,7 @@ class CasesSettings(CommonSettings):
 
     # --- staff and security ---
     # Environment names are KESU_CASES_<FIELD> (see docs/staff-security.md).
-    # HS256 signing key of staff access tokens. Unset: generated once and kept in data_dir.
-    jwt_secret: SecretStr | None = _staff("jwt_secret", None)
-    jwt_issuer: str = _staff("jwt_issuer", "kesu/cases")
-    jwt_audience: str = _staff("jwt_audience", "kesu-staff")
+    # The signing key, issuer and audience are common settings (KESU_STAFF_JWT_*): every API verifies them.
     access_token_ttl_s: int = _staff("access_token_ttl_s", 15 * 60)
     refresh_token_ttl_s: int = _staff("refresh_token_ttl_s", 8 * 3600)
     # Failed logins per username, and per client address, within the window before 429. The client

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -17,46 +14,20 @@ import structlog
 from sqlalchemy import insert, select, update
 
 from services.cases.models import refresh_tokens
+from shared import staff
 
 if TYPE_CHECKING:
-    from services.cases.security import Principal
+    from shared.staff import Principal
 
 log = structlog.get_logger()
-ALGORITHM = "HS256"
-SECRET_FILE = "cases-jwt-secret"
-_REQUIRED_CLAIMS = ["sub", "username", "role", "org", "org_path", "iat", "exp", "jti", "iss", "aud"]
-
-
-class TokenError(Exception):
-    """An access or refresh token that must not be honoured; the message says why."""
+ALGORITHM = staff.ALGORITHM
+# Re-exported: the cases routes and tests catch it from here.
+TokenError = staff.TokenError
 
 
 def jwt_secret(settings: Any) -> str:
-    """The configured signing key, else one generated once and kept (mode 0600) in data_dir."""
-    if settings.jwt_secret is not None:
-        secret = settings.jwt_secret.get_secret_value()
-        if len(secret) < 32:
-            raise ValueError("KESU_CASES_JWT_SECRET must be at least 32 characters")
-        return secret
-    return _persisted_secret(Path(settings.data_dir) / SECRET_FILE)
-
-
-@cache
-def _persisted_secret(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    candidate = secrets.token_urlsafe(48)
-    try:
-        # O_EXCL: when two processes race, one writes and both read the winner's key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(candidate)
-    log.warning("generated a JWT signing key; set KESU_CASES_JWT_SECRET when running several hosts",
-                path=str(path))
-    return candidate
+    """The signing key of staff access tokens (configured, else generated once into data_dir)."""
+    return staff.signing_key(settings, create=True)
 
 
 def issue_access_token(principal: Principal, settings: Any, now: datetime) -> str:
@@ -72,18 +43,7 @@ def issue_access_token(principal: Principal, settings: Any, now: datetime) -> st
 
 def decode_access_token(token: str, settings: Any, now: datetime) -> dict:
     """The claims of a valid token, judged at ``now`` (the injectable clock), or TokenError."""
-    try:
-        # Expiry is checked below against the service clock, not the wall clock PyJWT would use.
-        claims = jwt.decode(
-            token, jwt_secret(settings), algorithms=[ALGORITHM], audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"verify_exp": False, "verify_iat": False, "require": _REQUIRED_CLAIMS},
-        )
-    except jwt.PyJWTError as exc:
-        raise TokenError(f"invalid access token: {exc}") from exc
-    if now.timestamp() >= claims["exp"]:
-        raise TokenError("the access token has expired")
-    return claims
+    return staff.decode_access_token(token, jwt_secret(settings), settings, now)
 
 
 # --- refresh tokens ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.cases import tokens
 from services.cases.models import audit_log, users
 from services.cases.security import PERMISSIONS, Role
+from shared import staff
 from tests.cases.staff_fixtures import TEST_JWT_SECRET, staff_env, staff_settings
 
 
@@ -151,23 +152,29 @@ async def test_passwords_are_argon2id_and_rehashed_at_login_when_the_cost_change
 def test_generated_jwt_secret_is_persisted_privately_and_reused(tmp_path):
     settings = staff_settings("sqlite+aiosqlite://", tmp_path, jwt_secret=None)
     secret = tokens.jwt_secret(settings)
-    path = tmp_path / tokens.SECRET_FILE
+    path = tmp_path / staff.SECRET_FILE
     assert len(secret) >= 48 and path.read_text() == secret
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    tokens._persisted_secret.cache_clear()  # as another process would: read back from the file
+    staff._persisted_secret.cache_clear()  # as another process would: read back from the file
     assert tokens.jwt_secret(staff_settings("sqlite+aiosqlite://", tmp_path, jwt_secret=None)) == secret
+    # Verifying services read the key the issuer generated, and never generate one of their own.
+    assert staff.signing_key(staff_settings("sqlite+aiosqlite://", tmp_path, jwt_secret=None), create=False) == secret
+    elsewhere = staff_settings("sqlite+aiosqlite://", tmp_path / "other-host", jwt_secret=None)
+    assert staff.signing_key(elsewhere, create=False) is None and not (tmp_path / "other-host").exists()
     with pytest.raises(ValueError, match="at least 32"):
         tokens.jwt_secret(staff_settings("sqlite+aiosqlite://", tmp_path, jwt_secret="short"))
 
 
 def test_permission_table_is_the_contract():
     # Handlers reveal personal data only of their own cases (checked per case, see test_pii_reveal).
-    handler = {"cases:read", "cases:work", "cases:extend", "cases:decide", "cases:reclassify", "pii:reveal"}
-    lead = handler | {"cases:assign"}
+    handler = {"cases:read", "cases:work", "cases:extend", "cases:decide", "cases:reclassify", "pii:reveal",
+               "sla:read", "classify:try"}
+    lead = handler | {"cases:assign", "notifications:read"}
     head = lead | {"cases:approve_extension"}
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == {
         Role.HANDLER: handler, Role.TEAM_LEAD: lead, Role.BRANCH_HEAD: head,
-        Role.COMPLAINT_OFFICER: head | {"cases:escalate_receive", "audit:read"},
-        Role.AUDITOR: {"cases:read", "audit:read", "audit:verify"},
-        Role.ADMIN: {"users:manage", "orgs:manage", "audit:read", "audit:verify"},
+        Role.COMPLAINT_OFFICER: head | {"cases:escalate_receive", "audit:read", "notifications:manage"},
+        Role.AUDITOR: {"cases:read", "audit:read", "audit:verify", "sla:read", "notifications:read"},
+        Role.ADMIN: {"users:manage", "orgs:manage", "audit:read", "audit:verify", "sla:read", "notifications:read",
+                     "notifications:manage", "webhooks:manage", "directory:manage", "classify:try"},
     }

@@ -103,7 +103,7 @@ async def test_sla_clock_pauses_while_awaiting_customer_and_stops_at_decision_is
     context, sla, bus, clock = platform
     # A complaint the PBoC transferred runs cn-nfra-2020 and cn-pboc-2020 side by side; only the
     # latter pauses while the bank waits for the customer's supplementary material (PBoC Art. 43).
-    case_id = await _publish_complaint(bus, context.settings, clock, regulator_authority="pboc")
+    case_id = await _publish_complaint(bus, context.settings, clock, regulator_authority="PBOC")
 
     async def due_known():
         from services.cases import store

@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.processes import WATCHED, KesuProcess, clean_env, create_api_key, run_kesu, stop_all, wait_until
 from tests.e2e.webhooks import WebhookReceiver
+from tests.staff_tokens import TEST_STAFF_SECRET, staff_headers
 from tests.support import fresh_database, kafka_broker, kafka_settings_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
@@ -32,9 +33,9 @@ class Stack:
     receiver: WebhookReceiver
 
     def client(self, service: str) -> httpx.Client:
-        """An HTTP client for one service's process (authenticated for intake)."""
-        return httpx.Client(base_url=self.services[service].url, timeout=10,
-                            headers={"Authorization": f"Bearer {self.key}"})
+        """An HTTP client for one service's process: intake with the channel key, the others as an admin."""
+        headers = {"Authorization": f"Bearer {self.key}"} if service == "intake" else staff_headers("admin")
+        return httpx.Client(base_url=self.services[service].url, timeout=10, headers=headers)
 
 
 def stack_env(database_url: str, bootstrap: str, webhook_url: str) -> dict[str, str]:
@@ -46,6 +47,7 @@ def stack_env(database_url: str, bootstrap: str, webhook_url: str) -> dict[str, 
         KESU_TOPIC_PARTITIONS="3",
         KESU_ACK_WEBHOOK_URL=webhook_url,
         KESU_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        KESU_STAFF_JWT_SECRET=TEST_STAFF_SECRET,
     )
 
 

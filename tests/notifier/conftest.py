@@ -28,6 +28,7 @@ from shared.http import install_problem_handlers
 from shared.events import ComplaintClassified, ComplaintReceived, Event, envelope_for, from_message
 from tests.integration.fakes import RecordingBus
 from tests.notifier.receiver import ScriptedReceiver
+from tests.staff_tokens import staff_headers
 
 # Small, jitter-free backoff so the schedule is exact and the tests fast.
 FAST = dict(delivery_interval_s=0.02, delivery_backoff_initial_s=0.1, delivery_backoff_max_s=5.0,
@@ -57,12 +58,8 @@ def notifier(engine, settings_for):
 
 @pytest.fixture
 async def api(notifier):
-    """An HTTP client on the notifier's routes."""
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.include_router(router)
-    app.state.notifier = notifier.context
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kesu") as client:
+    """An HTTP client on the notifier's routes, as an admin."""
+    async with client_for(notifier) as client:
         yield client
 
 
@@ -133,13 +130,15 @@ def make_notifier(engine, settings_for):
 
 
 @asynccontextmanager
-async def client_for(service):
-    """An HTTP client on the notifier routes of one service."""
+async def client_for(service, role: str | None = "admin", **token):
+    """An HTTP client on the notifier routes of one service, as staff of ``role`` (None: no token)."""
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
     app.state.notifier = service.context
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kesu") as client:
+    headers = staff_headers(role, **token) if role else {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kesu",
+                                 headers=headers) as client:
         yield client
 
 

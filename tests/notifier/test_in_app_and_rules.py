@@ -81,16 +81,22 @@ async def test_unread_counts_per_user_and_marking_read(notifier, api):
     counts = (await api.get("/v1/notifications/unread-counts")).json()
     assert counts == [{"username": "duty.ho", "unread": 2}, {"username": "head.b001", "unread": 1},
                       {"username": "officer.ho", "unread": 2}]
-    inbox = (await api.get("/v1/notifications/in-app/officer.ho")).json()
-    assert len(inbox) == 2 and inbox[0]["title"].startswith("投诉 KS-2026-000001 严重程度")
-    read = (await api.post(f"/v1/notifications/{inbox[0]['notification_id']}:mark-read")).json()
-    assert read["read_at"] is not None
-    asked = {"username": ["officer.ho", "nobody"]}
-    assert (await api.get("/v1/notifications/unread-counts", params=asked)).json() == [
-        {"username": "nobody", "unread": 0}, {"username": "officer.ho", "unread": 1}]
-    unread = (await api.get("/v1/notifications/in-app/officer.ho", params={"unread_only": True})).json()
-    assert [n["notification_id"] for n in unread] == [inbox[1]["notification_id"]]
-    assert (await api.post("/v1/notifications/in-app/head.b001:mark-all-read")).json()["marked"] == 1
+    async with client_for(notifier, "complaint_officer", username="officer.ho") as officer, \
+            client_for(notifier, "branch_head", username="head.b001") as head:
+        inbox = (await officer.get("/v1/notifications/in-app/officer.ho")).json()
+        assert len(inbox) == 2 and inbox[0]["title"].startswith("投诉 KS-2026-000001 严重程度")
+        item = inbox[0]["notification_id"]
+        # Only the recipient marks an item read; for anyone else it does not exist.
+        assert (await head.post(f"/v1/notifications/{item}:mark-read")).status_code == 404
+        read = (await officer.post(f"/v1/notifications/{item}:mark-read")).json()
+        assert read["read_at"] is not None
+        asked = {"username": ["officer.ho", "nobody"]}
+        assert (await api.get("/v1/notifications/unread-counts", params=asked)).json() == [
+            {"username": "nobody", "unread": 0}, {"username": "officer.ho", "unread": 1}]
+        unread = (await officer.get("/v1/notifications/in-app/officer.ho", params={"unread_only": True})).json()
+        assert [n["notification_id"] for n in unread] == [inbox[1]["notification_id"]]
+        assert (await officer.post("/v1/notifications/in-app/head.b001:mark-all-read")).status_code == 403
+        assert (await head.post("/v1/notifications/in-app/head.b001:mark-all-read")).json()["marked"] == 1
     sent = [e for e in await published(notifier) if isinstance(e, NotificationSent)]
     assert {(e.channel, e.recipient_kind) for e in sent} == {("in_app", "complaint_officer"),
                                                             ("in_app", "branch_head")}

@@ -15,6 +15,7 @@ from sla_tracker.api import router
 from sla_tracker.cli import calendar_app, sla_app
 from sla_tracker.main import refresh_calendars
 from tests.sla.helpers import at
+from tests.staff_tokens import staff_headers
 
 runner = CliRunner()
 
@@ -96,7 +97,8 @@ def api_client(sla) -> httpx.AsyncClient:
     install_problem_handlers(app)
     app.include_router(router)
     app.state.sla_tracker = sla.service.context
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sla")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sla",
+                             headers=staff_headers("handler"))
 
 
 async def test_http_preview_mirrors_the_cli_and_clocks_404_when_unknown(sla):
@@ -106,3 +108,13 @@ async def test_http_preview_mirrors_the_cli_and_clocks_404_when_unknown(sla):
         assert (await client.get("/v1/sla/preview", params={"policy": "x", "received_at": "2025-09-30T10:00+08:00"})).status_code == 404
         missing = await client.get("/v1/sla/clocks/nope")
         assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_every_sla_route_needs_a_staff_token(sla):
+    async with api_client(sla) as client:
+        for path in ("/v1/sla/clocks/nope", "/v1/sla/metrics", "/v1/sla/preview?policy=cn-nfra-2020"):
+            response = await client.get(path, headers={"Authorization": ""})
+            assert response.status_code == 401, (path, response.text)
+            assert response.headers["www-authenticate"].startswith("Bearer")
+        auditor = await client.get("/v1/sla/metrics", headers=staff_headers("auditor"))
+        assert auditor.status_code == 200
