@@ -66,6 +66,7 @@ def audit_scope(principal: Principal) -> ColumnElement[bool] | None:
     return or_(
         and_(audit_log.c.subject_type == "case",
              subject.in_(select(cases.c.complaint_id).where(in_scope(principal, cases.c.org_path)))),
-        and_(audit_log.c.subject_type == "user", subject.in_(select(users.c.id).where(users.c.org_code.in_(scoped_orgs)))),
+        and_(audit_log.c.subject_type == "user",
+             subject.in_(select(users.c.id).where(users.c.org_code.in_(scoped_orgs)))),
         and_(audit_log.c.subject_type == "org", subject.in_(scoped_orgs)),
     )

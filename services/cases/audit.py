@@ -106,8 +106,8 @@ async def verify(session, anchor: tuple[int, str] | None = None) -> VerifyResult
         if len(rows) < _VERIFY_BATCH:
             break
     if anchor is not None and checked < anchor[0]:
-        return VerifyResult(False, checked, checked + 1,
-                            f"the chain ends at seq {checked} but the anchor is seq {anchor[0]} (entries removed from the end)")
+        problem = f"the chain ends at seq {checked} but the anchor is seq {anchor[0]} (entries removed from the end)"
+        return VerifyResult(False, checked, checked + 1, problem)
     return VerifyResult(True, checked, last_hash=prev_hash)
 
 

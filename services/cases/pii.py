@@ -50,6 +50,6 @@ async def _ask_intake(client: PiiRevealClient, case_id: str, *, actor: str, reas
         problem.headers["Retry-After"] = "5"
         raise problem from exc
     if opened is None:
-        raise Problem(404, "Not found at intake",
-                      "Intake holds no complaint with this id for the configured key; the key must cover every channel.")
+        raise Problem(404, "Not found at intake", "Intake holds no complaint with this id for the configured key; "
+                                                  "the key must cover every channel.")
     return opened
