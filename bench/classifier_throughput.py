@@ -64,6 +64,12 @@ def as_pipe(lines: list[str]) -> dict:
             "per_s": round(count / wall), "per_core_s": round(count / cpu)}
 
 
+def _model_version() -> str:
+    from classifier.cli import _classifier
+
+    return _classifier(None).model_version
+
+
 def main() -> None:
     """Run both measurements on both languages and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +83,7 @@ def main() -> None:
         lines = _lines(name, args.n)
         report[label] = {"in_process": in_process(lines), "pipe": as_pipe(lines)}
     report["machine"]["loadavg_end"] = os.getloadavg()
+    report["model"] = _model_version()
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
 
 

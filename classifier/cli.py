@@ -40,7 +40,7 @@ def classify_stream(classifier, source: TextIO, sink: TextIO) -> int:
     from classifier.pipeline import ClassifyInput
 
     count = 0
-    lines = (line for line in source if line.strip())
+    lines = (line for line in source if line and not line.isspace())
     while batch := list(islice(lines, BATCH)):
         rows = [json.loads(line) for line in batch]
         items = [ClassifyInput(str(r.get("text") or ""), r.get("language"), r.get("channel"),
@@ -128,6 +128,23 @@ async def _corrections(settings) -> tuple[list[dict], int]:
         return [], 0
     finally:
         await engine.dispose()
+
+
+@classifier_app.command("cv")
+def cross_validate(
+    seeds: Annotated[str, typer.Option(help="Comma-separated fold seeds; each is one full 5-fold run.")] = "0",
+    folds: Annotated[int, typer.Option(min=2, help="Folds per run.")] = 5,
+) -> None:
+    """Cross-validate English training on the CFPB training split (the held-out part is not read)."""
+    from classifier import cfpb, crossval
+    from classifier.lexicon import default_lexicon
+    from classifier.taxonomy import default_taxonomy
+
+    train_rows, _ = cfpb.split(cfpb.load_rows())
+    gold = [row["business_line"] for row in train_rows]
+    for seed in (int(s) for s in seeds.split(",")):
+        predicted = crossval.fold_predictions(train_rows, default_lexicon(), default_taxonomy(), folds=folds, seed=seed)
+        typer.echo(json.dumps({"seed": seed, "rows": len(gold), **crossval.scores(gold, predicted)}))
 
 
 @classifier_app.command("cfpb-split")

@@ -19,7 +19,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _OTHER_SCRIPT = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\uac00-\ud7af\u0e00-\u0e7f]")
 _EN_TOKEN = re.compile(r"[a-z][a-z']+")
 _DIGITS = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
+_EIGHT_LETTERS = re.compile(r"(?:[^A-Za-z]*+[A-Za-z]){8}")
 _PLACEHOLDER = re.compile(r"\[(PHONE|ID_NUMBER|CARD_NUMBER|EMAIL)\]")
 _REDACTED = {"xxxx", "xx", "xxx"}
 MAX_CHARS = 20_000
@@ -27,6 +27,9 @@ MAX_CHARS = 20_000
 
 def detect_language(text: str) -> str:
     """'zh', 'en' or 'unknown', from the share of Han characters, Latin letters and other scripts."""
+    if text.isascii():  # no Han or other script to weigh, so only "enough letters?" is left to ask
+        letters = _PLACEHOLDER.sub(" ", text) if "[" in text else text
+        return "en" if _EIGHT_LETTERS.match(letters) else "unknown"
     han = len(_CJK.findall(text))
     latin = len(_LATIN.findall(_PLACEHOLDER.sub(" ", text)))
     other = len(_OTHER_SCRIPT.findall(text))
@@ -42,8 +45,10 @@ def detect_language(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower-case, collapse whitespace, cap the length (huge texts are cut, not rejected)."""
-    text = _PLACEHOLDER.sub(lambda m: f" <{m.group(1).lower()}> ", text[:MAX_CHARS])
-    return _SPACE.sub(" ", text).strip().lower()
+    text = text[:MAX_CHARS]
+    if "[" in text:
+        text = _PLACEHOLDER.sub(lambda m: f" <{m.group(1).lower()}> ", text)
+    return " ".join(text.split()).lower()
 
 
 def ngrams_zh(text: str) -> list[str]:
@@ -89,15 +94,20 @@ class Vocabulary:
         return cls(language, kept, idf)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """One l2-normalised TF-IDF row per text."""
-        indptr, indices, values = [0], [], []
+        """One l2-normalised TF-IDF row per text (the arithmetic runs once for the whole batch)."""
+        lookup, analyze = self.index.get, self._analyze
+        indptr, indices, counts = [0], [], []
         for text in texts:
-            counts = Counter(i for i in map(self.index.get, self._analyze(text)) if i is not None)
-            row = sorted(counts.items())
-            weights = np.array([(1 + math.log(n)) * self.idf[i] for i, n in row], dtype=np.float32)
-            norm = float(np.linalg.norm(weights)) if row else 0.0
-            indices.extend(i for i, _ in row)
-            values.extend((weights / norm) if norm else weights)
+            row = Counter(map(lookup, analyze(text)))
+            row.pop(None, None)
+            indices.extend(row)
+            counts.extend(row.values())
             indptr.append(len(indices))
-        shape = (len(texts), len(self.terms))
-        return sparse.csr_matrix((np.array(values, dtype=np.float32), indices, indptr), shape=shape)
+        columns = np.array(indices, dtype=np.int32)
+        values = (1 + np.log(np.array(counts, dtype=np.float32))) * self.idf[columns]
+        rows = np.repeat(np.arange(len(texts)), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts))).astype(np.float32)
+        values /= np.where(norms > 0, norms, 1)[rows]
+        matrix = sparse.csr_matrix((values, columns, np.array(indptr)), shape=(len(texts), len(self.terms)))
+        matrix.sort_indices()
+        return matrix

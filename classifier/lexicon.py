@@ -13,8 +13,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from classifier.terms import TermIndex
+
+SCORE_CAP = 6.0  # past this many weight points more keywords add no more certainty
 _AGE = re.compile(r"(\d{2,3})\s*(?:岁|周岁)")
-_EN_WORD_EDGE = re.compile(r"[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class Lexicon:
         self.group_size_at_least: int = data.get("group_size_at_least", 3)
         # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民").
         self._patterns = {flag: [re.compile(p) for p in rule.get("patterns", ())] for flag, rule in self._flags.items()}
+        self._index = {lang: TermIndex(self._terms(lang), whole_words=lang == "en") for lang in ("zh", "en")}
+
+    def _terms(self, language: str) -> list[str]:
+        scored = [t for by_code in self._scored.values() for by_lang in by_code.values()
+                  for t, _ in by_lang.get(language, ())]
+        return scored + [t for rule in self._flags.values() for t in rule[language]]
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -54,26 +62,38 @@ class Lexicon:
             return default_lexicon()
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def scores(self, dimension: str, lowered: str, language: str) -> dict[str, tuple[float, list[str]]]:
-        """Per code: the summed weight of its terms found in the text, and those terms."""
-        found: dict[str, tuple[float, list[str]]] = {}
-        for code, by_language in self._scored[dimension].items():
-            hits = [(t, w) for t, w in by_language.get(language, ()) if t in lowered and _contains(lowered, t, language)]
-            if hits:
-                found[code] = (sum(w for _, w in hits), [t for t, _ in hits])
-        return found
+    def find(self, lowered: str, language: str) -> dict[str, list[int]]:
+        """Every lexicon term of the language in the text, with its start positions (one pass)."""
+        index = self._index.get(language)
+        return index.find(lowered) if index else {}
 
-    def flag_hits(self, lowered: str, language: str) -> list[FlagHit]:
+    def scores(self, dimension: str, found: dict[str, list[int]], language: str) -> dict[str, tuple[float, list[str]]]:
+        """Per code: the summed weight of its terms found in the text (see find), and those terms."""
+        scored: dict[str, tuple[float, list[str]]] = {}
+        for code, by_language in self._scored[dimension].items():
+            hits = [(t, w) for t, w in by_language.get(language, ()) if t in found]
+            if hits:
+                scored[code] = (sum(w for _, w in hits), [t for t, _ in hits])
+        return scored
+
+    def evidence(self, dimension: str, found: dict[str, list[int]], language: str, codes: list[str]) -> list[float]:
+        """Per code (in the given order), its lexicon weight capped at SCORE_CAP."""
+        scored = self.scores(dimension, found, language)
+        return [min(scored[code][0], SCORE_CAP) if code in scored else 0.0 for code in codes]
+
+    def flag_hits(self, lowered: str, language: str, found: dict[str, list[int]] | None = None) -> list[FlagHit]:
         """Every flag term in the text, each marked negated or conditional."""
+        found = self.find(lowered, language) if found is None else found
         hits = []
         for flag, rule in self._flags.items():
-            present = [term for term in rule[language] if term in lowered]
-            patterns = self._patterns.get(flag, ())
+            present = [term for term in rule[language] if term in found]
+            # The counting patterns and the age rule are written for Chinese text.
+            patterns = self._patterns.get(flag, ()) if language == "zh" else ()
             if not present and not patterns and "age_at_least" not in rule:
                 continue
             excluded = [span for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
             for term in present:
-                hits.extend(self._term_hits(flag, term, lowered, language, excluded))
+                hits.extend(self._term_hits(flag, term, found[term], lowered, excluded))
             for pattern in patterns:
                 hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
             age = rule.get("age_at_least")
@@ -82,12 +102,11 @@ class Lexicon:
                             if int(m.group(1)) >= age)
         return hits
 
-    def _term_hits(self, flag: str, term: str, lowered: str, language: str,
+    def _term_hits(self, flag: str, term: str, starts: list[int], lowered: str,
                    excluded: list[tuple[int, int]]) -> list[FlagHit]:
         hits = []
-        for start, end in _spans(lowered, term):
-            if language == "en" and not _word_bounded(lowered, start, end):
-                continue
+        for start in starts:
+            end = start + len(term)
             if any(a <= start and end <= b for a, b in excluded):
                 continue
             negated, conditional = self._negation(lowered, start, end)
@@ -134,17 +153,6 @@ def _spans(lowered: str, term: str) -> list[tuple[int, int]]:
         spans.append((start, start + len(term)))
         start = lowered.find(term, start + 1)
     return spans
-
-
-def _word_bounded(lowered: str, start: int, end: int) -> bool:
-    left_ok = start == 0 or not _EN_WORD_EDGE.match(lowered[start - 1])
-    right_ok = end >= len(lowered) or not _EN_WORD_EDGE.match(lowered[end])
-    return left_ok and right_ok
-
-
-def _contains(lowered: str, term: str, language: str) -> bool:
-    # English terms match whole words only ("sue" must not fire inside "issue").
-    return language == "zh" or any(_word_bounded(lowered, s, e) for s, e in _spans(lowered, term))
 
 
 @lru_cache(maxsize=1)

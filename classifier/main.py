@@ -12,6 +12,7 @@ from classifier.settings import ClassifierSettings
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.service import Service, assemble, consumer_for, standalone_app
+from shared.staff import StaffGate
 
 NAME = "classifier"
 log = structlog.get_logger()
@@ -26,7 +27,7 @@ def build(settings: ClassifierSettings, *, engine: AsyncEngine, bus: Bus, clock:
              taxonomy_version=classifier.taxonomy.version)
     service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(classifier)))
     service.router = api.router
-    service.context = classifier
+    service.context = api.ClassifierContext(classifier, StaffGate(settings, clock))
     return service
 
 

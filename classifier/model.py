@@ -20,24 +20,29 @@ DIMENSIONS = ("business_line", "cause", "emotion")
 
 @dataclass
 class LinearModel:
-    """Multinomial logistic regression weights for one dimension."""
+    """Linear weights for one dimension; lexicon_weight, when fitted, overrides the lexicon's own."""
 
     classes: list[str]
     coef: np.ndarray
     intercept: np.ndarray
+    lexicon_weight: float | None = None
 
     @classmethod
     def fit(cls, X: sparse.csr_matrix, labels: list[str], weights: np.ndarray | None = None,
-            *, C: float = 10.0, balanced: bool = True) -> LinearModel:
-        """Fit on TF-IDF rows; balanced class weights keep small codes from being drowned."""
-        from sklearn.linear_model import LogisticRegression
-
-        clf = LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=2000, random_state=0)
+            *, kind: str = "logreg", C: float = 10.0, balanced: bool = True) -> LinearModel:
+        """Fit on TF-IDF rows: multinomial logistic regression, or a linear SVM ("svm", one-vs-rest)."""
+        clf = _estimator(kind, C, "balanced" if balanced else None)
         clf.fit(X, labels, sample_weight=weights)
         coef, intercept = clf.coef_, clf.intercept_
         if len(clf.classes_) == 2:  # sklearn keeps one row for two classes; make it symmetric
             coef, intercept = np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
         return cls(list(clf.classes_), coef.astype(np.float32), intercept.astype(np.float32))
+
+    def calibrated(self, offsets: np.ndarray, temperature: float, lexicon_weight: float) -> LinearModel:
+        """The same model with per-class offsets, scaled so softmax(logits) is a calibrated probability."""
+        return LinearModel(self.classes, (self.coef * temperature).astype(np.float32),
+                           ((self.intercept + offsets) * temperature).astype(np.float32),
+                           round(float(lexicon_weight * temperature), 6))
 
     def logits(self, X: sparse.csr_matrix) -> np.ndarray:
         """Unnormalised log-probabilities, one row per text, one column per class."""
@@ -88,7 +93,11 @@ class ModelBundle:
         # Terms are strings; store them as one joined array to avoid object pickling.
         packed = {k: (np.array("\x1f".join(v)) if v.dtype == object else v) for k, v in arrays.items()}
         np.savez_compressed(target / "weights.npz", **packed)
-        meta = {**self.meta, "version": self.version, "layout": layout, "corrections": self.corrections}
+        fitted = {lang: {dim: m.lexicon_weight for dim, m in lm.dimensions.items() if m.lexicon_weight is not None}
+                  for lang, lm in self.languages.items()}
+        meta = {**self.meta, "version": self.version, "layout": layout,
+                "lexicon_weight": {lang: dims for lang, dims in fitted.items() if dims},
+                "corrections": self.corrections}
         (target / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return target
 
@@ -97,15 +106,27 @@ class ModelBundle:
         """Read a bundle written by save()."""
         meta = json.loads((Path(path) / "meta.json").read_text(encoding="utf-8"))
         with np.load(Path(path) / "weights.npz", allow_pickle=False) as npz:
-            languages = {lang: _language(npz, lang, dims) for lang, dims in meta["layout"].items()}
+            fitted = meta.get("lexicon_weight", {})  # absent in models trained before it was fitted
+            languages = {lang: _language(npz, lang, dims, fitted.get(lang, {}))
+                         for lang, dims in meta["layout"].items()}
         corrections = meta.pop("corrections", {})
         return cls(version=meta["version"], languages=languages, corrections=corrections, meta=meta)
 
 
-def _language(npz, lang: str, dims: dict[str, list[str]]) -> LanguageModel:
+def _estimator(kind: str, C: float, class_weight: str | None):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    if kind == "svm":
+        return LinearSVC(C=C, class_weight=class_weight, max_iter=5000, random_state=0)
+    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, random_state=0)
+
+
+def _language(npz, lang: str, dims: dict[str, list[str]], lexicon_weights: dict[str, float]) -> LanguageModel:
     terms = str(npz[f"{lang}.terms"]).split("\x1f")
     vocabulary = Vocabulary(lang, terms, npz[f"{lang}.idf"])
-    models = {dim: LinearModel(classes, npz[f"{lang}.{dim}.coef"], npz[f"{lang}.{dim}.intercept"])
+    models = {dim: LinearModel(classes, npz[f"{lang}.{dim}.coef"], npz[f"{lang}.{dim}.intercept"],
+                               lexicon_weights.get(dim))
               for dim, classes in dims.items()}
     return LanguageModel(vocabulary, models)
 

@@ -12,12 +12,11 @@ import numpy as np
 
 from classifier import rules
 from classifier.features import MAX_CHARS, detect_language, normalise
-from classifier.lexicon import Lexicon
+from classifier.lexicon import SCORE_CAP, Lexicon
 from classifier.model import DIMENSIONS, LanguageModel, ModelBundle, softmax
 from classifier.taxonomy import Taxonomy
 from classifier.training import text_key
 
-LEXICON_CAP = 6.0  # past this many weight points more keywords add no more certainty
 ABSENT_CLASS_PENALTY = 2.0  # codes a language's model never saw start this far below its worst
 DEFAULT_CODE = {"business_line": "other", "cause": "other", "emotion": "neutral"}
 
@@ -88,9 +87,11 @@ class Classifier:
         results: list[Classification | None] = [None] * len(items)
         for language in set(languages):
             rows = [i for i, lang in enumerate(languages) if lang == language]
-            scored = self._score(language, [texts[i] for i in rows])
-            for i, dims in zip(rows, scored):
-                results[i] = self._decide(items[i], texts[i], language, dims)
+            # One pass of the lexicon's automaton per text serves every dimension and every flag.
+            found = [self.lexicon.find(texts[i], language) if language != "unknown" else {} for i in rows]
+            scored = self._score(language, [texts[i] for i in rows], found)
+            for i, dims, terms in zip(rows, scored, found):
+                results[i] = self._decide(items[i], texts[i], language, dims, terms)
         return results  # type: ignore[return-value]
 
     def _language(self, item: ClassifyInput, text: str) -> str:
@@ -98,23 +99,25 @@ class Classifier:
         return detected if detected != "unknown" or not item.language else (
             item.language if item.language in self.bundle.languages and len(text) >= 8 else "unknown")
 
-    def _score(self, language: str, texts: list[str]) -> list[dict[str, _Scored]]:
+    def _score(self, language: str, texts: list[str], found: list[dict]) -> list[dict[str, _Scored]]:
         if language == "unknown":
             return [{dim: _Scored(DEFAULT_CODE[dim], 0.0, "language not recognised") for dim in DIMENSIONS}
                     for _ in texts]
         model = self.bundle.languages.get(language)
         X = model.vocabulary.transform(texts) if model else None
-        per_dim = {dim: self._score_dimension(dim, language, model, X, texts) for dim in DIMENSIONS}
+        per_dim = {dim: self._score_dimension(dim, language, model, X, found) for dim in DIMENSIONS}
         return [{dim: per_dim[dim][row] for dim in DIMENSIONS} for row in range(len(texts))]
 
     def _score_dimension(self, dim: str, language: str, model: LanguageModel | None, X,
-                         texts: list[str]) -> list[_Scored]:
+                         found: list[dict]) -> list[_Scored]:
         codes = self.taxonomy.labels(dim)
         linear = model.dimensions.get(dim) if model else None
-        base = self._base_logits(dim, codes, linear, X, len(texts))
-        weight = self.lexicon.fusion_weight.get(dim, 1.0)
-        hits = [self.lexicon.scores(dim, text, language) for text in texts]
-        boost = np.array([[min(h[c][0], LEXICON_CAP) if c in h else 0.0 for c in codes] for h in hits])
+        base = self._base_logits(dim, codes, linear, X, len(found))
+        # A model trained with a fitted lexicon weight (English) brings it; otherwise the lexicon's own.
+        weight = linear.lexicon_weight if linear and linear.lexicon_weight is not None \
+            else self.lexicon.fusion_weight.get(dim, 1.0)
+        hits = [self.lexicon.scores(dim, terms, language) for terms in found]
+        boost = np.array([[min(h[c][0], SCORE_CAP) if c in h else 0.0 for c in codes] for h in hits])
         probs = softmax(base + weight * boost.reshape(base.shape))
         scored = []
         for row, best in enumerate(np.argmax(probs, axis=1)):
@@ -135,8 +138,9 @@ class Classifier:
             base[:, j] = logits[:, linear.classes.index(code)] if code in linear.classes else floor
         return base
 
-    def _decide(self, item: ClassifyInput, text: str, language: str, dims: dict[str, _Scored]) -> Classification:
-        hits = self.lexicon.flag_hits(text, language) if language != "unknown" else []
+    def _decide(self, item: ClassifyInput, text: str, language: str, dims: dict[str, _Scored],
+                found: dict) -> Classification:
+        hits = self.lexicon.flag_hits(text, language, found) if language != "unknown" else []
         flags, flag_notes = rules.decide_flags(hits, item.channel, self.taxonomy.channel_flags,
                                                item.group_size, self.lexicon.group_size_at_least)
         confidence = {dim: dims[dim].confidence for dim in DIMENSIONS}

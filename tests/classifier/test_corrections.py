@@ -54,7 +54,7 @@ async def test_received_complaint_is_classified_and_published(service):
 
 
 async def test_a_correction_is_stored_and_changes_the_next_trained_model(service):
-    consumer, classifier = service.consumers[0], service.context
+    consumer, classifier = service.consumers[0], service.context.classifier
     before = classifier.classify(TEXT)
     target = "e_banking" if before.business_line != "e_banking" else "cash_services"
     await consumer.process(message(received("c-2"), "kesu.complaint-events", 0))

@@ -1,0 +1,77 @@
+"""Calibration of the English model: fitted lexicon weight, per-code offsets and temperature."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifier import calibration, evaluation
+from classifier.features import Vocabulary
+from classifier.model import LanguageModel, LinearModel, ModelBundle
+
+
+def test_macro_f1_agrees_with_the_evaluation_report():
+    rng = np.random.default_rng(0)
+    gold, predicted = rng.integers(0, 4, 200), rng.integers(0, 5, 200)
+    expected = evaluation.single_label([str(g) for g in gold], [str(p) for p in predicted])["macro_f1"]
+    assert abs(calibration.macro_f1(gold, predicted, 5) - expected) < 1e-9
+
+
+def test_a_balanced_view_weighs_each_code_equally():
+    gold = np.array([0] * 90 + [1] * 10)
+    predicted = np.array([0] * 90 + [0] * 5 + [1] * 5)  # half of the small code found
+    natural = calibration.macro_f1(gold, predicted, 2)
+    balanced = calibration.macro_f1(gold, predicted, 2, 1.0 / np.bincount(gold)[gold])
+    assert balanced < natural  # the missed half of the small code weighs more when classes count equally
+
+
+def test_an_offset_recovers_a_code_the_raw_scores_never_choose():
+    rng = np.random.default_rng(1)
+    gold = np.array([0] * 80 + [1] * 20)
+    scores = rng.normal(0, 0.1, (100, 2))
+    scores[:, 0] += 1.0
+    scores[gold == 1, 1] += 0.8  # the small code scores higher on its own rows, but never highest
+    assert calibration.objective(gold, scores.argmax(1), 2) < 0.5
+    fitted = calibration.fit(scores, np.zeros_like(scores), gold)
+    assert calibration.objective(gold, (scores + fitted.offsets).argmax(1), 2) > 0.9
+
+
+def test_lexicon_evidence_gets_weight_when_it_separates_codes():
+    gold = np.array([0] * 50 + [1] * 50)
+    scores = np.zeros((100, 2))
+    evidence = np.zeros((100, 2))
+    evidence[gold == 1, 1] = 6.0
+    fitted = calibration.fit(scores, evidence, gold)
+    assert calibration.objective(gold, (scores + fitted.lexicon_weight * evidence + fitted.offsets).argmax(1), 2) == 1.0
+
+
+def test_the_temperature_makes_confident_scores_confident():
+    gold = np.array([0, 1] * 50)
+    scores = np.where(np.eye(2)[gold] > 0, 0.5, -0.5)  # always right, but small margins
+    fitted = calibration.fit(scores, np.zeros_like(scores), gold)
+    assert fitted.temperature > 4
+
+
+def test_a_fitted_lexicon_weight_survives_save_and_load(tmp_path):
+    model = LinearModel(["a", "b"], np.ones((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32))
+    tuned = model.calibrated(np.array([0.5, -0.5]), 2.0, 0.25)
+    english = LanguageModel(Vocabulary("en", ["loan"], np.ones(1)), {"business_line": tuned})
+    chinese = LanguageModel(Vocabulary("zh", ["卡"], np.ones(1)), {"business_line": model})
+    bundle = ModelBundle("v-test", {"en": english, "zh": chinese})
+    loaded = ModelBundle.load(bundle.save(tmp_path))
+    assert loaded.languages["en"].dimensions["business_line"].lexicon_weight == 0.5
+    assert loaded.languages["zh"].dimensions["business_line"].lexicon_weight is None
+    assert loaded.languages["en"].dimensions["business_line"].intercept.tolist() == [1.0, -1.0]
+
+
+def test_cross_validation_trains_on_other_folds_and_scores_both_views():
+    from classifier import cfpb, crossval
+    from classifier.lexicon import default_lexicon
+    from classifier.taxonomy import default_taxonomy
+
+    train_rows, _ = cfpb.split(cfpb.load_rows())
+    sample = [r for r in train_rows if r["business_line"] in ("credit_reporting", "personal_loan")][:80]
+    predicted = crossval.fold_predictions(sample, default_lexicon(), default_taxonomy(), folds=2)
+    report = crossval.scores([r["business_line"] for r in sample], predicted)
+    assert len(predicted) == len(sample) and all(predicted)
+    assert 0.5 < report["accuracy"] <= 1.0
+    assert set(report["per_code_f1"]) >= {"credit_reporting", "personal_loan"}
