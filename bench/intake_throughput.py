@@ -28,8 +28,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
 from tests.e2e.processes import KesuProcess, clean_env, create_api_key, run_kesu, stop_all
 from tests.support import fresh_database, free_port, kafka_broker, kafka_settings_env, wait_for_port
 
@@ -54,20 +52,73 @@ def complaint(n: int) -> dict:
             "content": f"{random.choice(TEXTS)} 编号{n}"}
 
 
+KEEP_ALIVE_S = 4.0
+
+
+class Connections:
+    """Keep-alive HTTP/1.1 over asyncio streams, pooled.
+
+    Deliberately minimal: httpx cost about as much CPU per request as the server itself, and on a
+    2-core machine the load generator's CPU is taken from the server being measured.
+    """
+
+    def __init__(self, url: str, key: str) -> None:
+        self._host, _, port = url.removeprefix("http://").partition(":")
+        self._port = int(port)
+        self._head = (f"POST /v1/complaints HTTP/1.1\r\nHost: {self._host}\r\nAuthorization: Bearer {key}\r\n"
+                      "Content-Type: application/json\r\nContent-Length: ")
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+
+    async def post(self, body: dict) -> int:
+        """POST one complaint; the status code."""
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        reader, writer = await self._connection()
+        writer.write(f"{self._head}{len(payload)}\r\n\r\n".encode() + payload)
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        await reader.readexactly(length)
+        self._idle.append((reader, writer, time.monotonic()))
+        return int(head.split(" ", 2)[1])
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self._idle:
+            reader, writer, used = self._idle.pop()
+            if time.monotonic() - used < KEEP_ALIVE_S:
+                return reader, writer
+            writer.close()  # the server may have closed it already (uvicorn keeps idle ones for 5 s)
+        return await asyncio.open_connection(self._host, self._port)
+
+    async def close(self) -> None:
+        """Close every idle connection."""
+        for _, writer, _ in self._idle:
+            writer.close()
+        self._idle.clear()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn workers), from /proc."""
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    ticks = 0
+    for each in pids:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def embedded(workdir: Path) -> Iterator[tuple[str, str]]:
+def embedded(workdir: Path) -> Iterator[tuple[str, str, int]]:
     """``kesu up`` on a fresh data directory."""
     env = clean_env(KESU_RATE_LIMIT_PER_S="100000")
     process = KesuProcess("kesu-up", ["up", "--data-dir", str(workdir / "data")], env, workdir)
     try:
         process.start().wait_ready()
-        yield process.url, create_api_key("mobile_app", env, workdir, workdir / "data")
+        yield process.url, create_api_key("mobile_app", env, workdir, workdir / "data"), process.popen.pid
     finally:
         stop_all([process])
 
 
 @contextlib.contextmanager
-def postgres(workdir: Path, workers: int) -> Iterator[tuple[str, str]]:
+def postgres(workdir: Path, workers: int) -> Iterator[tuple[str, str, int]]:
     """Intake alone (uvicorn, ``workers`` processes) on a fresh PostgreSQL database and the test broker."""
     with fresh_database() as url, kafka_broker() as bootstrap:
         env = clean_env(**kafka_settings_env(bootstrap), KESU_DATABASE_URL=url, KESU_RATE_LIMIT_PER_S="100000")
@@ -82,16 +133,16 @@ def postgres(workdir: Path, workers: int) -> Iterator[tuple[str, str]]:
         proc = subprocess.Popen(args, env=env, cwd=Path.cwd(), stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for_port(port, 30)
-            yield f"http://127.0.0.1:{port}", key
+            yield f"http://127.0.0.1:{port}", key, proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=20)
 
 
-async def closed_loop(client: httpx.AsyncClient, clients: int, duration: float) -> dict:
+async def closed_loop(client: Connections, clients: int, duration: float) -> dict:
     """``clients`` workers posting back to back; accepted/s and latency."""
     latencies: list[float] = []
-    errors: dict[int, int] = {}
+    errors: dict = {}
     deadline = time.monotonic() + duration
     counter = iter(range(10**9))
 
@@ -104,10 +155,10 @@ async def closed_loop(client: httpx.AsyncClient, clients: int, duration: float) 
     return _summary(latencies, errors, time.monotonic() - started)
 
 
-async def open_loop(client: httpx.AsyncClient, rate: float, duration: float) -> dict:
+async def open_loop(client: Connections, rate: float, duration: float) -> dict:
     """Requests started at a fixed rate whatever the answers' speed (no coordinated omission)."""
     latencies: list[float] = []
-    errors: dict[int, int] = {}
+    errors: dict = {}
     tasks = []
     started = time.monotonic()
     for n in range(int(rate * duration)):
@@ -117,20 +168,19 @@ async def open_loop(client: httpx.AsyncClient, rate: float, duration: float) -> 
     return _summary(latencies, errors, time.monotonic() - started)
 
 
-async def _post(client: httpx.AsyncClient, body: dict, latencies: list[float], errors: dict[int, int]) -> None:
+async def _post(client: Connections, body: dict, latencies: list[float], errors: dict) -> None:
     began = time.perf_counter()
     try:
-        response = await client.post("/v1/complaints", json=body)
-        status = response.status_code
-    except httpx.HTTPError:
-        status = -1
+        status = await client.post(body)
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as error:
+        status = type(error).__name__
     if status == 201:
         latencies.append(time.perf_counter() - began)
     else:
         errors[status] = errors.get(status, 0) + 1
 
 
-def _summary(latencies: list[float], errors: dict[int, int], seconds: float) -> dict:
+def _summary(latencies: list[float], errors: dict, seconds: float) -> dict:
     ordered = sorted(latencies) or [float("nan")]
     pick = lambda q: round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
     return {"accepted": len(latencies), "seconds": round(seconds, 1), "accepted_per_s": round(len(latencies) / seconds, 1),
@@ -138,15 +188,24 @@ def _summary(latencies: list[float], errors: dict[int, int], seconds: float) -> 
             "errors": errors}
 
 
-async def measure(url: str, key: str, args: argparse.Namespace) -> dict:
-    """Warm up, then the closed and the open loop."""
-    limits = httpx.Limits(max_connections=max(args.clients, 400), max_keepalive_connections=max(args.clients, 400))
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30,
-                                 limits=limits) as client:
+async def measure(url: str, key: str, server_pid: int, args: argparse.Namespace) -> dict:
+    """Warm up, then the closed and the open loop, each with the server's CPU per accepted complaint."""
+    client = Connections(url, key)
+    try:
         await closed_loop(client, 4, 2)
-        throughput = await closed_loop(client, args.clients, args.duration)
-        latency = await open_loop(client, args.rate, args.duration)
+        throughput = await _with_cpu(server_pid, closed_loop(client, args.clients, args.duration))
+        latency = await _with_cpu(server_pid, open_loop(client, args.rate, args.duration))
+    finally:
+        await client.close()
     return {"throughput": throughput, f"at_{args.rate:g}_per_s": latency}
+
+
+async def _with_cpu(server_pid: int, phase) -> dict:
+    before = cpu_seconds(server_pid)
+    result = await phase
+    used = cpu_seconds(server_pid) - before
+    return {**result, "server_cpu_ms_per_accepted": round(1000 * used / max(1, result["accepted"]), 2),
+            "load_avg_end": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -161,8 +220,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kesu-bench-") as tmp:
         stack = embedded(Path(tmp)) if args.stack == "embedded" else postgres(Path(tmp), args.workers)
-        with stack as (url, key):
-            result = asyncio.run(measure(url, key, args))
+        with stack as (url, key, pid):
+            result = asyncio.run(measure(url, key, pid, args))
     print(json.dumps({"stack": args.stack, "clients": args.clients, "workers": args.workers,
                       "load_avg_start": round(load_before, 2), **result}, ensure_ascii=False))
 

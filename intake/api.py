@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from intake import duplicates, guards, handlers, piistore
 from intake.examples import REQUEST_EXAMPLES, problem_responses
+from intake.groupcommit import GroupCommit
 from intake.idempotency import Outcome, decide, fingerprint, valid_key
 from intake.keys import REVEAL_SCOPE, ApiKey
 from intake.ratelimit import RateLimiter
@@ -26,6 +28,7 @@ from shared.http import Problem
 from shared.metrics import COMPLAINTS_RECEIVED
 from shared.service import Service
 
+log = structlog.get_logger()
 router = APIRouter(prefix="/v1", tags=["complaints"], route_class=guards.LimitedJsonRoute)
 
 
@@ -39,9 +42,12 @@ class IntakeContext:
     keys: guards.KeyCache
     limiter: RateLimiter
     policy: duplicates.Policy
+    writer: GroupCommit[handlers.Prepared, handlers.Accepted | None]
+    pseudonym_key: bytes
 
 
-def _context(request: Request) -> IntakeContext:
+async def _context(request: Request) -> IntakeContext:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, per request.
     return request.app.state.intake
 
 
@@ -80,9 +86,11 @@ async def post_batch(body: BatchCreate, ctx: Context, caller: Caller,
                      idempotency_key: IdempotencyKey = None) -> BatchResult:
     """Accept up to 1,000 complaints; each item succeeds or fails on its own (批量受理)."""
     _check_key_format(idempotency_key)
-    results = [await _batch_item(ctx, caller, index, raw, idempotency_key) for index, raw in enumerate(body.items)]
+    # Concurrently, in index order: the items join the same group commits instead of one transaction each.
+    results = await asyncio.gather(*(_batch_item(ctx, caller, index, raw, idempotency_key)
+                                     for index, raw in enumerate(body.items)))
     accepted = sum(r.status in (200, 201) for r in results)
-    return BatchResult(accepted=accepted, rejected=len(results) - accepted, results=results)
+    return BatchResult(accepted=accepted, rejected=len(results) - accepted, results=list(results))
 
 
 async def _batch_item(ctx: IntakeContext, caller: ApiKey, index: int, raw: dict, key: str | None) -> BatchItemResult:
@@ -95,6 +103,10 @@ async def _batch_item(ctx: IntakeContext, caller: ApiKey, index: int, raw: dict,
         return BatchItemResult(index=index, status=422, errors=_field_errors(exc))
     except Problem as problem:
         return BatchItemResult(index=index, status=problem.status, errors=problem.extra.get("errors", []))
+    except Exception as error:  # noqa: BLE001 - one item that could not be stored must not fail the others
+        log.error("batch item not stored", index=index, error=repr(error))
+        return BatchItemResult(index=index, status=500, errors=[
+            {"field": f"items.{index}", "message": "not stored (internal error); retry this item", "type": "internal"}])
     return BatchItemResult(index=index, status=status, complaint=ComplaintAccepted(**answer))
 
 
@@ -167,23 +179,19 @@ def _check_received_at(ctx: IntakeContext, complaint: ComplaintCreate) -> None:
 
 
 async def _accept(ctx: IntakeContext, caller: ApiKey, complaint: ComplaintCreate, key: str | None) -> tuple[int, dict]:
-    """201 and the new complaint, or 200 and the first answer for a replayed Idempotency-Key."""
+    """201 and the new complaint (once committed), or 200 and the first answer for a replayed Idempotency-Key."""
     claim = None
     if key:
         claim = handlers.Claim(caller.id, key, fingerprint("complaints", complaint.model_dump(mode="json")))
-        if replay := await _replay(ctx, claim):
-            return replay
-    try:
-        async with ctx.service.unit_of_work() as uow:
-            accepted = await handlers.receive_complaint(
-                uow, complaint, pseudonym_key=ctx.settings.pseudonym_key.get_secret_value().encode(),
-                timezone=ctx.settings.timezone, vault=ctx.vault, policy=ctx.policy, claim=claim,
-                api_key_id=caller.id)
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer as it did.
-        if claim and (replay := await _replay(ctx, claim)):
-            return replay
-        raise
+    item = handlers.prepare(complaint, pseudonym_key=ctx.pseudonym_key, now=ctx.service.clock.now(),
+                            vault=ctx.vault, claim=claim, api_key_id=caller.id)
+    accepted = await ctx.writer.submit(item)
+    if accepted is None:
+        # The key was claimed first by another request (committed by now): answer as it did.
+        replay = await _replay(ctx, claim)
+        if replay is None:
+            raise RuntimeError(f"Idempotency-Key {key!r} was claimed but its record is gone")
+        return replay
     COMPLAINTS_RECEIVED.labels(complaint.channel.value).inc()
     return 201, accepted.body()
 

@@ -67,13 +67,23 @@ def features(text: str) -> Counter[str]:
 
 def cosine(a: Counter[str], b: Counter[str]) -> float:
     """Cosine similarity of two count vectors (sublinear counts, so one repeated phrase does not dominate)."""
-    if not a or not b:
+    return _cosine(_weighted(a), _weighted(b))
+
+
+def _weighted(counts: Counter[str]) -> tuple[dict[str, float], float]:
+    weights = {k: 1 + math.log(v) for k, v in counts.items()}
+    return weights, math.sqrt(sum(w * w for w in weights.values()))
+
+
+def _cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+    (wa, norm_a), (wb, norm_b) = a, b
+    if not wa or not wb:
         return 0.0
-    wa = {k: 1 + math.log(v) for k, v in a.items()}
-    wb = {k: 1 + math.log(v) for k, v in b.items()}
-    dot = sum(w * wb[k] for k, w in wa.items() if k in wb)
-    norm = math.sqrt(sum(w * w for w in wa.values())) * math.sqrt(sum(w * w for w in wb.values()))
-    return dot / norm
+    return sum(w * wb[k] for k, w in wa.items() if k in wb) / (norm_a * norm_b)
+
+
+def _vector(text: str) -> tuple[dict[str, float], float]:
+    return _weighted(features(text))
 
 
 def score(text_a: str, hint_a: str | None, text_b: str, hint_b: str | None) -> float | None:
@@ -82,9 +92,14 @@ def score(text_a: str, hint_a: str | None, text_b: str, hint_b: str | None) -> f
     A matching hint adds nothing: on the labelled set a bonus linked a person's different matters
     about the same product (fee vs. limit on one credit card) more than it found true duplicates.
     """
+    return _score(_vector(text_a), hint_a, text_b, hint_b)
+
+
+def _score(vector_a: tuple[dict[str, float], float], hint_a: str | None, text_b: str,
+           hint_b: str | None) -> float | None:
     if hint_a and hint_b and _norm_hint(hint_a) != _norm_hint(hint_b):
         return None
-    return cosine(features(text_a), features(text_b))
+    return _cosine(vector_a, _vector(text_b))
 
 
 def _norm_hint(hint: str) -> str:
@@ -97,10 +112,11 @@ def find_duplicate(
 ) -> Match | None:
     """The most similar earlier open complaint above the threshold, if any."""
     best: Match | None = None
+    mine = _vector(content)  # once, not once per candidate
     for candidate in candidates:
         if not _eligible(candidate, received_at, policy, regulator_transfer):
             continue
-        similarity = score(content, product_hint, candidate.content, candidate.product_hint)
+        similarity = _score(mine, product_hint, candidate.content, candidate.product_hint)
         if similarity is None or similarity < policy.threshold:
             continue
         if best is None or similarity > best.similarity:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select, update
 
-from intake import duplicates, identity
+from intake import duplicate_search, duplicates, identity, references
 from intake.idempotency import Stored
-from intake.models import complaints, daily_sequence, idempotency, pii
-from shared.redaction import redact
+from intake.models import PII_FIELDS, complaints, idempotency, pii
 from intake.schemas import ComplaintCreate
 from intake.vault import Vault
+from shared.db import upsert_insert
 from shared.events import ComplaintDuplicateLinked, ComplaintReceived, Money
+from shared.redaction import redact
 from shared.uow import UnitOfWork
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -51,129 +52,121 @@ class Claim:
     fingerprint: str
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A validated complaint with all that needs no database done: ids, digests, redacted text, sealed PII."""
+
+    complaint: ComplaintCreate
+    complaint_id: str
+    received_at: datetime
+    digests: list[tuple[str, str]]
+    content: str
+    subject: str | None
+    language: str
+    pii_row: dict | None
+    claim: Claim | None = None
+    api_key_id: str | None = None
+
+
 def detect_language(text: str) -> str:
     """Chinese when a meaningful share of the letters are Han characters."""
     han = len(_HAN.findall(text))
     return "zh" if han >= max(1, len(text) // 20) else "en"
 
 
-async def allocate_reference(uow: UnitOfWork, day: str) -> str:
-    """KS-YYYYMMDD-NNNNNN, sequential per day.
-
-    SQLite: a counter row, bumped inside the transaction (its write lock is held anyway).
-    PostgreSQL: one sequence per day. ``nextval`` takes no row lock and is not rolled back, so
-    concurrent intakes never wait for each other (the counter row held its lock until commit
-    and capped intake near 30/s); the price is a gap when a transaction fails after taking a number.
-    """
-    if uow.session.bind.dialect.name != "postgresql":
-        statement = text(
-            "INSERT INTO intake_daily_sequence (day, last) VALUES (:day, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = intake_daily_sequence.last + 1 RETURNING last")
-        number = (await uow.session.execute(statement.bindparams(day=day))).scalar_one()
-    else:
-        await _ensure_day_sequence(uow.session.bind, day)
-        number = (await uow.session.execute(text(f"SELECT nextval('intake_ref_{day}')"))).scalar_one()
-    return f"KS-{day}-{number:06d}"
+def prepare(complaint: ComplaintCreate, *, pseudonym_key: bytes, now: datetime, vault: Vault | None = None,
+            claim: Claim | None = None, api_key_id: str | None = None) -> Prepared:
+    """Everything about a complaint that is pure computation (done in the request, outside any transaction)."""
+    complaint_id = str(uuid.uuid4())
+    known = identity.known_values(complaint)
+    return Prepared(
+        complaint=complaint, complaint_id=complaint_id, received_at=complaint.received_at or now,
+        digests=identity.digests(pseudonym_key, complaint.complainant),
+        content=redact(complaint.content, known),
+        subject=redact(complaint.subject, known) if complaint.subject else None,
+        language=complaint.language or detect_language(complaint.content),
+        pii_row=_sealed_row(vault, complaint_id, complaint), claim=claim, api_key_id=api_key_id)
 
 
-_DAYS_WITH_SEQUENCE: set[tuple[str, str]] = set()
-
-
-async def _ensure_day_sequence(engine, day: str) -> None:
-    # Created on first use, outside the caller's transaction; it continues a counter row left
-    # for the same day by the row-based allocator (the day this version is deployed).
-    if (str(engine.url), day) in _DAYS_WITH_SEQUENCE or not day.isdigit():
-        return
-    async with engine.connect() as conn:
-        last = (await conn.execute(select(daily_sequence.c.last).where(daily_sequence.c.day == day))).scalar()
-        try:
-            await conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS intake_ref_{day} START WITH {int(last or 0) + 1}"))
-            await conn.commit()
-        except IntegrityError:
-            pass  # IF NOT EXISTS is not atomic: a concurrent request created it first
-    _DAYS_WITH_SEQUENCE.add((str(engine.url), day))
+def _sealed_row(vault: Vault | None, complaint_id: str, complaint: ComplaintCreate) -> dict | None:
+    values = identity.pii_values(complaint)
+    if vault is None:
+        if any(k not in ("subject", "content") for k in values):
+            raise ValueError("personal data was submitted but no vault is configured")
+        return None  # without personal data only the redacted text is kept
+    row = dict.fromkeys(PII_FIELDS)
+    row.update({name: vault.seal(value, context=f"{complaint_id}:{name}").blob for name, value in values.items()})
+    id_type = complaint.complainant.id_type if complaint.complainant else None
+    return {"complaint_id": complaint_id, "key_id": vault.active_key_id, "id_type": id_type, **row}
 
 
 async def receive_complaint(
     uow: UnitOfWork, complaint: ComplaintCreate, *, pseudonym_key: bytes, timezone: str,
     vault: Vault | None = None, policy: duplicates.Policy = duplicates.Policy(),
     claim: Claim | None = None, api_key_id: str | None = None,
-) -> Accepted:
-    """Store a complaint, its sealed PII and its events (redacted) in one transaction."""
+) -> Accepted | None:
+    """Store one complaint, its sealed PII and its events (redacted) in the caller's transaction."""
+    item = prepare(complaint, pseudonym_key=pseudonym_key, now=uow.clock.now(), vault=vault, claim=claim,
+                   api_key_id=api_key_id)
+    return (await receive_batch(uow, [item], timezone=timezone, policy=policy))[0]
+
+
+async def receive_batch(uow: UnitOfWork, items: Sequence[Prepared], *, timezone: str,
+                        policy: duplicates.Policy = duplicates.Policy()) -> list[Accepted | None]:
+    """Store prepared complaints in the caller's transaction, as if one after the other, with a few statements.
+
+    None for an item whose Idempotency-Key another request claimed first (answer with its stored response).
+    """
     now = uow.clock.now()
-    received_at = complaint.received_at or now
-    complaint_id = str(uuid.uuid4())
-    reference = await allocate_reference(uow, now.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d"))
-    if claim:
-        await _claim(uow, claim)
-    ref = await identity.resolve(uow, identity.digests(pseudonym_key, complaint.complainant))
-    known = identity.known_values(complaint)
-    content = redact(complaint.content, known)
-    subject = redact(complaint.subject, known) if complaint.subject else None
-    match = await _find_duplicate(uow, ref, complaint, content, received_at, policy) if ref else None
-    accepted = Accepted(complaint_id, reference, "received", received_at, ref, match and match.complaint_id)
-    await _insert_complaint(uow, complaint, accepted, content, subject, now, api_key_id)
-    await _seal_pii(uow, vault, complaint_id, complaint)
-    await _publish(uow, complaint, accepted, content, subject, match)
-    if claim:
-        await _settle(uow, claim, accepted.body())
-    return accepted
+    fresh = [item for item, claimed in zip(items, await _claim_all(uow, items)) if claimed]
+    numbers = await references.allocate(uow, now.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d"), len(fresh))
+    resolution = await identity.resolve_all(uow, [item.digests for item in fresh])
+    matches = await duplicate_search.matches(uow, fresh, resolution, policy)
+    accepted = [Accepted(item.complaint_id, number, "received", item.received_at, ref, match and match.complaint_id)
+                for item, number, ref, match in zip(fresh, numbers, resolution.refs, matches)]
+    await _insert_rows(uow, fresh, accepted, now)
+    for item, answer, match in zip(fresh, accepted, matches):
+        await _publish(uow, item, answer, match)
+    await _settle_all(uow, fresh, accepted)
+    by_id = {answer.complaint_id: answer for answer in accepted}
+    return [by_id.get(item.complaint_id) for item in items]
 
 
-async def _insert_complaint(uow, complaint: ComplaintCreate, accepted: Accepted, content: str,
-                            subject: str | None, now: datetime, api_key_id: str | None) -> None:
+async def _insert_rows(uow: UnitOfWork, items: list[Prepared], accepted: list[Accepted], now: datetime) -> None:
+    if not items:
+        return
+    rows = [_complaint_row(item, answer, now) for item, answer in zip(items, accepted)]
+    await uow.session.execute(insert(complaints), rows)
+    sealed = [item.pii_row for item in items if item.pii_row]
+    if sealed:
+        await uow.session.execute(insert(pii), sealed)
+
+
+def _complaint_row(item: Prepared, accepted: Accepted, now: datetime) -> dict:
+    complaint = item.complaint
     amount, transfer = complaint.amount_disputed, complaint.regulator_transfer
-    await uow.session.execute(insert(complaints).values(
+    return dict(
         id=accepted.complaint_id, reference=accepted.reference, channel=complaint.channel.value,
         external_ref=complaint.external_ref, received_at=accepted.received_at, created_at=now,
-        status="received", complainant_ref=accepted.complainant_ref, language=_language(complaint),
-        subject=subject, content=content, product_hint=complaint.product_hint,
+        status="received", complainant_ref=accepted.complainant_ref, language=item.language,
+        subject=item.subject, content=item.content, product_hint=complaint.product_hint,
         branch_code=complaint.branch_code, region_code=complaint.region_code,
         duplicate_of=accepted.duplicate_of, group_size=complaint.group_size,
         vulnerability=list(complaint.complainant.vulnerability) if complaint.complainant else None,
         amount_value=Decimal(amount.value) if amount else None, amount_currency=amount and amount.currency,
         regulator_authority=transfer and transfer.authority, regulator_reference=transfer and transfer.reference,
         regulator_deadline=transfer and transfer.deadline,
-        attachments=[a.model_dump() for a in complaint.attachments] or None, api_key_id=api_key_id,
-    ))
+        attachments=[a.model_dump() for a in complaint.attachments] or None, api_key_id=item.api_key_id,
+    )
 
 
-def _language(complaint: ComplaintCreate) -> str:
-    return complaint.language or detect_language(complaint.content)
-
-
-async def _seal_pii(uow: UnitOfWork, vault: Vault | None, complaint_id: str, complaint: ComplaintCreate) -> None:
-    values = identity.pii_values(complaint)
-    if vault is None:
-        if any(k not in ("subject", "content") for k in values):
-            raise ValueError("personal data was submitted but no vault is configured")
-        return  # without personal data only the redacted text is kept
-    sealed = {name: vault.seal(value, context=f"{complaint_id}:{name}").blob for name, value in values.items()}
-    id_type = complaint.complainant.id_type if complaint.complainant else None
-    await uow.session.execute(insert(pii).values(
-        complaint_id=complaint_id, key_id=vault.active_key_id, id_type=id_type, **sealed))
-
-
-async def _find_duplicate(uow, ref: str, complaint: ComplaintCreate, content: str, received_at: datetime,
-                          policy: duplicates.Policy) -> duplicates.Match | None:
-    is_transfer = complaint.regulator_transfer is not None
-    query = select(complaints.c.id, complaints.c.content, complaints.c.product_hint, complaints.c.received_at,
-                   complaints.c.sla_state).where(complaints.c.complainant_ref == ref, complaints.c.duplicate_of.is_(None))
-    if not is_transfer:
-        query = query.where(complaints.c.received_at >= received_at - policy.window)
-    rows = (await uow.session.execute(query.order_by(complaints.c.received_at.desc()).limit(50))).all()
-    candidates = [duplicates.Candidate(r.id, r.content, r.product_hint, r.received_at, r.sla_state) for r in rows]
-    return duplicates.find_duplicate(content, complaint.product_hint, received_at, candidates, policy,
-                                     regulator_transfer=is_transfer)
-
-
-async def _publish(uow: UnitOfWork, complaint: ComplaintCreate, accepted: Accepted, content: str,
-                   subject: str | None, match: duplicates.Match | None) -> None:
+async def _publish(uow: UnitOfWork, item: Prepared, accepted: Accepted, match: duplicates.Match | None) -> None:
+    complaint = item.complaint
     amount, transfer = complaint.amount_disputed, complaint.regulator_transfer
     await uow.publish(ComplaintReceived(
         complaint_id=accepted.complaint_id, reference=accepted.reference, channel=complaint.channel.value,
         external_ref=complaint.external_ref, received_at=accepted.received_at,
-        complainant_ref=accepted.complainant_ref, language=_language(complaint), subject=subject, content=content,
+        complainant_ref=accepted.complainant_ref, language=item.language, subject=item.subject, content=item.content,
         product_hint=complaint.product_hint, branch_code=complaint.branch_code, region_code=complaint.region_code,
         group_size=complaint.group_size,
         amount_disputed=Money(value=Decimal(amount.value), currency=amount.currency) if amount else None,
@@ -191,17 +184,36 @@ async def _publish(uow: UnitOfWork, complaint: ComplaintCreate, accepted: Accept
 # --- idempotency records -------------------------------------------------------------------
 
 
-async def _claim(uow: UnitOfWork, claim: Claim) -> None:
-    # The primary key makes a concurrent twin wait here, then fail once this one commits.
-    await uow.session.execute(insert(idempotency).values(
-        api_key_id=claim.api_key_id, idempotency_key=claim.key, fingerprint=claim.fingerprint,
-        status=0, body={}, created_at=uow.clock.now()))
+async def _claim_all(uow: UnitOfWork, items: Sequence[Prepared]) -> list[bool]:
+    """Record each Idempotency-Key; False for an item whose key is already taken (or taken earlier in the batch)."""
+    first: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        if item.claim:
+            first.setdefault((item.claim.api_key_id, item.claim.key), index)
+    if not first:
+        return [True] * len(items)
+    now = uow.clock.now()
+    # The primary key makes a concurrent twin wait here until the first commits; then it is skipped.
+    rows = [{"api_key_id": api_key_id, "idempotency_key": key, "fingerprint": items[index].claim.fingerprint,
+             "status": 0, "body": {}, "created_at": now} for (api_key_id, key), index in sorted(first.items())]
+    statement = (upsert_insert(uow.session.bind, idempotency).on_conflict_do_nothing()
+                 .returning(idempotency.c.api_key_id, idempotency.c.idempotency_key))
+    taken = {(r.api_key_id, r.idempotency_key) for r in (await uow.session.execute(statement, rows)).all()}
+    return [item.claim is None or (first[(c := (item.claim.api_key_id, item.claim.key))] == index and c in taken)
+            for index, item in enumerate(items)]
 
 
-async def _settle(uow: UnitOfWork, claim: Claim, body: dict) -> None:
-    await uow.session.execute(
-        update(idempotency).where(idempotency.c.api_key_id == claim.api_key_id,
-                                  idempotency.c.idempotency_key == claim.key).values(status=201, body=body))
+_SETTLE = (update(idempotency)
+           .where(idempotency.c.api_key_id == bindparam("claim_api_key_id"),
+                  idempotency.c.idempotency_key == bindparam("claim_key"))
+           .values(status=201, body=bindparam("answer")))
+
+
+async def _settle_all(uow: UnitOfWork, items: list[Prepared], accepted: list[Accepted]) -> None:
+    rows = [{"claim_api_key_id": item.claim.api_key_id, "claim_key": item.claim.key, "answer": answer.body()}
+            for item, answer in zip(items, accepted) if item.claim]
+    if rows:
+        await uow.session.execute(_SETTLE, rows)
 
 
 async def stored_response(uow: UnitOfWork, api_key_id: str, key: str) -> Stored | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from intake.models import complainants, identifiers
 from intake.schemas import ComplainantIn, ComplaintCreate
@@ -48,42 +49,95 @@ def known_values(complaint: ComplaintCreate) -> list[tuple[str, str]]:
     return [(values[name], label) for name, label in labels.items() if name in values]
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """The complainant_ref of each complaint (None without identifiers) and which refs are new."""
+
+    refs: list[str | None]
+    created: frozenset[str]
+
+
 async def resolve(uow: UnitOfWork, found: list[tuple[str, str]]) -> str | None:
     """The complainant_ref these identifiers belong to, creating one (and its index rows) if new."""
-    if not found:
-        return None
-    known = await _refs(uow, found)
-    ref = next((known[d] for d in found if d in known), None)
-    if ref is None:
-        ref = await _new_complainant(uow)
-    await _index(uow, ref, [d for d in found if d not in known])
-    if ref in known.values():
-        return ref
-    # A concurrent first complaint of the same person may have indexed them first: follow it.
-    winner = next((r for d, r in (await _refs(uow, found)).items() if r != ref), None)
-    if winner:
-        await uow.session.execute(update(identifiers).where(identifiers.c.complainant_ref == ref)
-                                  .values(complainant_ref=winner))
-        await uow.session.execute(delete(complainants).where(complainants.c.ref == ref))
-        return winner
-    return ref
+    return (await resolve_all(uow, [found])).refs[0]
+
+
+async def resolve_all(uow: UnitOfWork, wanted: list[list[tuple[str, str]]]) -> Resolution:
+    """Resolve several complaints' identifiers at once, as if one after the other (same person twice: one ref)."""
+    every = sorted({digest for found in wanted for digest in found})
+    if not every:
+        return Resolution([None] * len(wanted), frozenset())
+    known = await _refs(uow, every)
+    refs, owner = _assign(wanted, known)
+    existing = set(known.values())
+    created = {ref for ref in refs if ref and ref not in existing}
+    missing = {digest: ref for digest, ref in owner.items() if digest not in known}
+    await _create(uow, created)
+    indexed = await _index(uow, missing)
+    # Only a ref created here gives way; an existing one keeps its complaints whatever was lost.
+    lost = [digest for digest in missing if digest not in indexed and missing[digest] in created]
+    followed = await _follow_winners(uow, lost, missing)
+    refs = [followed.get(ref, ref) for ref in refs]
+    return Resolution(refs, frozenset(created - set(followed)))
+
+
+def _assign(wanted: list[list[tuple[str, str]]], known: dict[tuple[str, str], str]) -> tuple[list, dict]:
+    """Each complaint's ref in order; identifiers not yet known go to the first complaint that brought them."""
+    owner = dict(known)  # grows with the refs created here, so a later complaint of the same person finds them
+    refs: list[str | None] = []
+    for found in wanted:
+        ref = next((owner[d] for d in found if d in owner), None) if found else None
+        if found and ref is None:
+            # Random, not derived from the identifiers: a ref reveals nothing even to someone holding them.
+            ref = "cr_" + secrets.token_hex(16)
+        for digest in found:
+            owner.setdefault(digest, ref)
+        refs.append(ref)
+    return refs, owner
+
+
+# Built once: constructing a statement per call cost more CPU than running it.
+_REFS = select(identifiers.c.kind, identifiers.c.digest, identifiers.c.complainant_ref).where(
+    tuple_(identifiers.c.kind, identifiers.c.digest).in_(bindparam("found", expanding=True)))
 
 
 async def _refs(uow: UnitOfWork, found: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    query = select(identifiers.c.kind, identifiers.c.digest, identifiers.c.complainant_ref).where(
-        tuple_(identifiers.c.kind, identifiers.c.digest).in_(found))
-    return {(r.kind, r.digest): r.complainant_ref for r in (await uow.session.execute(query)).all()}
+    rows = (await uow.session.execute(_REFS, {"found": found})).all()
+    return {(r.kind, r.digest): r.complainant_ref for r in rows}
 
 
-async def _new_complainant(uow: UnitOfWork) -> str:
-    # Random, not derived from the identifiers: a ref reveals nothing even to someone holding them.
-    ref = "cr_" + secrets.token_hex(16)
-    await uow.session.execute(insert(complainants).values(ref=ref, created_at=uow.clock.now()))
-    return ref
+async def _create(uow: UnitOfWork, created: set[str]) -> None:
+    if created:
+        now = uow.clock.now()
+        await uow.session.execute(insert(complainants), [{"ref": ref, "created_at": now} for ref in sorted(created)])
 
 
-async def _index(uow: UnitOfWork, ref: str, missing: list[tuple[str, str]]) -> None:
+async def _index(uow: UnitOfWork, missing: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+    """Add index rows; the ones a concurrent transaction added first are not ours (not returned)."""
     if not missing:
-        return
-    rows = [{"kind": k, "digest": d, "complainant_ref": ref, "created_at": uow.clock.now()} for k, d in missing]
-    await uow.session.execute(upsert_insert(uow.session.bind, identifiers).values(rows).on_conflict_do_nothing())
+        return set()
+    now = uow.clock.now()
+    # Sorted, so two transactions indexing the same identifiers lock them in the same order.
+    rows = [{"kind": kind, "digest": digest, "complainant_ref": ref, "created_at": now}
+            for (kind, digest), ref in sorted(missing.items())]
+    statement = (upsert_insert(uow.session.bind, identifiers).on_conflict_do_nothing()
+                 .returning(identifiers.c.kind, identifiers.c.digest))
+    return {(r.kind, r.digest) for r in (await uow.session.execute(statement, rows)).all()}
+
+
+async def _follow_winners(uow: UnitOfWork, lost: list[tuple[str, str]],
+                          missing: dict[tuple[str, str], str]) -> dict[str, str]:
+    """A concurrent first complaint of the same person indexed them first: our new refs follow its ref."""
+    if not lost:
+        return {}
+    winners = await _refs(uow, lost)
+    followed: dict[str, str] = {}
+    for digest in lost:
+        ours, theirs = missing[digest], winners.get(digest)
+        if theirs and theirs != ours and ours not in followed:
+            followed[ours] = theirs
+    for ours, theirs in followed.items():
+        await uow.session.execute(update(identifiers).where(identifiers.c.complainant_ref == ours)
+                                  .values(complainant_ref=theirs))
+        await uow.session.execute(delete(complainants).where(complainants.c.ref == ours))
+    return followed

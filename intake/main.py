@@ -7,7 +7,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake import api, consumer, duplicates, guards, housekeeping, models
+from intake import api, consumer, duplicates, guards, handlers, housekeeping, models
+from intake.groupcommit import GroupCommit
 from intake.ratelimit import RateLimiter
 from intake.settings import IntakeSettings
 from intake.vault import Vault, parse_keys
@@ -39,13 +40,25 @@ def build(settings: IntakeSettings, *, engine: AsyncEngine, bus: Bus, clock: Clo
                                          lambda: housekeeping.purge_until_done(service, settings),
                                          name="intake idempotency purge"))
     service.router = api.router
+    policy = policy_from(settings)
     service.context = api.IntakeContext(
         service=service, settings=settings, vault=vault_from(settings),
         keys=guards.KeyCache(service, settings.api_key_cache_s),
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst_s),
-        policy=policy_from(settings),
+        policy=policy, writer=group_commit(service, settings, policy),
+        pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
     )
     return service
+
+
+def group_commit(service: Service, settings: IntakeSettings, policy: duplicates.Policy) -> GroupCommit:
+    """The queue through which concurrent POSTs share transactions (see intake/groupcommit.py)."""
+
+    async def write(items: list[handlers.Prepared]) -> list[handlers.Accepted | None]:
+        async with service.unit_of_work() as uow:
+            return await handlers.receive_batch(uow, items, timezone=settings.timezone, policy=policy)
+
+    return GroupCommit(write, max_items=settings.group_commit_max_items)
 
 
 def create_app() -> FastAPI:

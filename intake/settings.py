@@ -38,5 +38,8 @@ class IntakeSettings(CommonSettings):
     idempotency_purge_interval_s: float = Field(default=3600.0, gt=0)
     idempotency_purge_batch: int = Field(default=5000, ge=1)
 
+    # Concurrent POSTs are written together, at most this many per transaction (1: one each).
+    group_commit_max_items: int = Field(default=200, ge=1, le=1000)
+
     duplicate_window_days: int = 30
     duplicate_threshold: float = 0.20
