@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from shared.text import NulFree
 
-class ClassifyRequest(BaseModel):
+
+class ClassifyRequest(NulFree):
     """A text to classify without storing anything."""
 
     text: str = Field(min_length=1, max_length=100_000, examples=["信用卡年费被乱收，要求退还"])

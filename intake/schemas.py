@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from intake import validation
 from intake.examples import REQUEST_EXAMPLES
+from shared.text import NulFree
 
 
 class Channel(StrEnum):
@@ -46,8 +47,8 @@ def _today(info: ValidationInfo) -> date:
     return (info.context or {}).get("today") or date.today()
 
 
-class Strict(BaseModel):
-    """Unknown fields are errors: a typo in a field name must not silently drop data."""
+class Strict(NulFree):
+    """Unknown fields are errors: a typo in a field name must not silently drop data; NUL is refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from shared.text import NulFree
 
 
 class NotificationRead(BaseModel):
@@ -54,7 +55,7 @@ class UnreadCount(BaseModel):
     unread: int
 
 
-class DirectoryEntry(BaseModel):
+class DirectoryEntry(NulFree):
     """A staff member the notifier can reach (mirrors the cases service's users)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -87,7 +88,7 @@ class AttemptRead(BaseModel):
     duration_ms: float
 
 
-class WebhookFilters(BaseModel):
+class WebhookFilters(NulFree):
     """Which events a subscription receives; an empty list accepts everything."""
 
     event_types: list[str] = Field(default_factory=list, examples=[["kesu.sla.breached.v1"]])
@@ -103,7 +104,7 @@ class WebhookCreate(WebhookFilters):
     description: str | None = Field(default=None, max_length=200)
 
 
-class WebhookUpdate(BaseModel):
+class WebhookUpdate(NulFree):
     """A partial change to a subscription; ``enabled: true`` revives a disabled one."""
 
     url: AnyHttpUrl | None = None
@@ -135,7 +136,7 @@ class WebhookWithSecret(WebhookRead):
     secret: str
 
 
-class SecretRotation(BaseModel):
+class SecretRotation(NulFree):
     """How long the old secret keeps signing next to the new one."""
 
     grace_s: int = Field(default=86_400, ge=0, le=30 * 86_400)

@@ -9,19 +9,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.cases.transitions import Status
+from shared.text import NulFree
 
 Outcome = Literal["upheld", "partially_upheld", "rejected"]
 AMOUNT = r"^\d{1,16}(\.\d{1,2})?$"
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(NulFree):
     """Move a case to another state."""
 
     to: Status
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(NulFree):
     """Give a case to a handler (username) and/or a team; a transfer needs a reason."""
 
     assignee: str | None = Field(default=None, max_length=64)
@@ -35,14 +36,14 @@ class AssignRequest(BaseModel):
         return self
 
 
-class ExtendRequest(BaseModel):
+class ExtendRequest(NulFree):
     """cn-nfra-2020 Art. 18: complex (to 30 days) or further (+30, approval required)."""
 
     kind: Literal["complex", "further"]
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class Redress(BaseModel):
+class Redress(NulFree):
     """What the bank gives: a type and, for money, an amount as a decimal string and its currency."""
 
     type: str = Field(min_length=1, max_length=32, examples=["refund"])
@@ -60,7 +61,7 @@ class Redress(BaseModel):
         return (Decimal(self.amount), self.currency) if self.amount and self.currency else None
 
 
-class LetterDraftRequest(BaseModel):
+class LetterDraftRequest(NulFree):
     """What the draft letter should already say (all optional)."""
 
     outcome: Outcome | None = None
@@ -77,7 +78,7 @@ class LetterDraft(BaseModel):
     required_parts: list[str]
 
 
-class DecideRequest(BaseModel):
+class DecideRequest(NulFree):
     """The decision and the final letter text as edited by the handler."""
 
     outcome: Outcome
@@ -86,7 +87,7 @@ class DecideRequest(BaseModel):
     letter: str = Field(min_length=1, max_length=50_000)
 
 
-class ReclassifyRequest(BaseModel):
+class ReclassifyRequest(NulFree):
     """Staff's corrected codes."""
 
     business_line: str = Field(min_length=1, max_length=64)
@@ -98,14 +99,14 @@ class ReclassifyRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class NoteCreate(BaseModel):
+class NoteCreate(NulFree):
     """A note or internal comment."""
 
     body: str = Field(min_length=1, max_length=20_000)
     visibility: Literal["internal", "customer_facing"] = "internal"
 
 
-class AttachmentCreate(BaseModel):
+class AttachmentCreate(NulFree):
     """Metadata of a file kept in the bank's document store."""
 
     filename: str = Field(min_length=1, max_length=255)
@@ -115,7 +116,7 @@ class AttachmentCreate(BaseModel):
     storage_uri: str = Field(min_length=1, max_length=1000)
 
 
-class SurveyAnswer(BaseModel):
+class SurveyAnswer(NulFree):
     """A satisfaction score 1-5 and an optional comment."""
 
     score: int = Field(ge=1, le=5)
@@ -126,7 +127,7 @@ PiiField = Literal["name", "id_type", "id_number", "phone", "email", "address", 
                    "agent_phone", "subject", "content"]
 
 
-class PiiRevealRequest(BaseModel):
+class PiiRevealRequest(NulFree):
     """Why the staff member needs the complainant's clear personal data, and which parts (default all)."""
 
     reason: str = Field(min_length=5, max_length=500)

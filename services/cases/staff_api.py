@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.cases import audit, orgs, passwords, tokens, users
 from services.cases.access import audit_scope
 from services.cases.security import Principal, Staff, path_in_scope, require
 from shared.http import Problem
+from shared.text import NulFree
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ AuditReader = Annotated[Principal, Depends(require("audit:read"))]
 AuditVerifier = Annotated[Principal, Depends(require("audit:verify"))]
 
 
-class UserCreate(BaseModel):
+class UserCreate(NulFree):
     """A new staff user."""
 
     username: str = Field(min_length=3, max_length=64)
@@ -44,7 +45,7 @@ class UserCreate(BaseModel):
     language: str = Field(default="zh", max_length=8)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(NulFree):
     """Changes to a staff user; absent fields stay as they are."""
 
     role: str | None = None
@@ -58,7 +59,7 @@ class UserUpdate(BaseModel):
     password: str | None = Field(default=None, max_length=passwords.MAX_PASSWORD_LENGTH)
 
 
-class OrgCreate(BaseModel):
+class OrgCreate(NulFree):
     """A new branch or sub-branch."""
 
     code: str

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from intake import models
 from tests.intake.conftest import Intake, start_intake
 
@@ -90,6 +92,16 @@ async def test_every_invalid_field_is_named_with_an_actionable_message(intake: I
                            "complainant.email", "complainant.vulnerability.0", "amount_disputed.value",
                            "amount_disputed.currency"}
     assert "GB 11643" in errors["complainant.id_number"]["message"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_nul_character_is_422_naming_the_field_not_a_database_error(intake_on: Intake):
+    # PostgreSQL text cannot hold U+0000: without the check this was a 500 at INSERT.
+    body = {**BODY, "content": "信用卡被盗刷\u0000两笔", "complainant": {"name": "张\u0000三"}}
+    response = await intake_on.client.post("/v1/complaints", json=body, headers=auth(await intake_on.key()))
+    errors = {e["field"]: e["message"] for e in assert_problem(response, 422)["errors"]}
+    assert set(errors) == {"content", "complainant.name"} and "U+0000" in errors["content"]
+    assert await intake_on.rows(models.complaints) == []
 
 
 async def test_received_at_in_the_future_is_422(intake: Intake):
