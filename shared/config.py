@@ -42,6 +42,8 @@ class CommonSettings(BaseSettings):
     # A commit in this process wakes its relay at once; the interval is only the fallback.
     relay_interval_s: float = 0.5
     relay_batch_size: int = 500
+    # After a wake-up the relay waits this long, so commits landing together go out in one batch.
+    relay_linger_ms: float = Field(default=5.0, ge=0)
     outbox_retention_hours: int = 72
 
     # Staff access tokens: the cases service signs them, every staff API verifies them. Unset: a

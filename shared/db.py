@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     types,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -30,6 +32,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# A pooled PostgreSQL connection idle this long is pinged before use: a firewall or a failover
+# may have dropped it without its socket noticing. Busier connections are never pinged.
+IDLE_PING_AFTER_S = 30.0
 
 # SQLite only autoincrements INTEGER PRIMARY KEY, so big ids are BIGINT elsewhere only.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -106,7 +112,35 @@ def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> 
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine, begin="BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _guard_pooled_connections(engine)
+    return engine
+
+
+def _guard_pooled_connections(engine: AsyncEngine) -> None:
+    """Replace dead pooled connections on checkout without a round trip per transaction.
+
+    ``pool_pre_ping`` spent three round trips (BEGIN, a query, ROLLBACK) on every checkout. A
+    restarted server or ``pg_terminate_backend`` closes the socket, which asyncpg notices while
+    the connection sits in the pool, so checking its flag is free; only long-idle connections
+    get a real ping. The pool opens a new connection in place of a refused one.
+    """
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _note_idle_since(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _refuse_dead(dbapi_connection, record, _proxy) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this pooled connection")
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_AFTER_S:
+            try:
+                sync_engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # noqa: BLE001 - any failed ping means: use a new connection
+                raise DisconnectionError(f"a long-idle pooled connection failed its ping: {exc!r}") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:

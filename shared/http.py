@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.metrics import HTTP_SECONDS
 
@@ -92,11 +93,37 @@ def install_operational_routes(app: FastAPI, checks: list[ReadinessCheck]) -> No
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def time_requests(request: Request, call_next):
+    app.add_middleware(RequestTiming)
+
+
+class RequestTiming:
+    """Observes each HTTP request's duration by method, route template and status.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) runs the
+    app in a task behind memory streams, which cost about a fifth of intake's CPU per request.
+    The duration ends when the response has been sent (a streamed body included). A request
+    that raises before answering is counted as a 500, the answer the server error handler gives.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_SECONDS.labels(request.method, path, str(response.status_code)).observe(time.perf_counter() - started)
-        return response
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            # The router put the matched route into this same scope dict.
+            path = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_SECONDS.labels(scope["method"], path, str(status)).observe(time.perf_counter() - started)

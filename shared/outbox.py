@@ -33,6 +33,7 @@ class OutboxRelay:
         clock: Clock,
         batch_size: int = 500,
         interval_s: float = 0.05,
+        linger_s: float = 0.0,
         retention: timedelta = timedelta(hours=72),
     ) -> None:
         self.service = service
@@ -43,6 +44,7 @@ class OutboxRelay:
         self._clock = clock
         self._batch_size = batch_size
         self._interval_s = interval_s
+        self._linger_s = linger_s
         self._retention = retention
         self._wakeup = asyncio.Event()
         # Two relays on one table take turns through this lock, so order per key holds.
@@ -86,6 +88,10 @@ class OutboxRelay:
             await asyncio.wait_for(self._wakeup.wait(), self._interval_s)
         except TimeoutError:
             pass
+        else:
+            # Commits landing within the linger share one transaction and one bus send.
+            if self._linger_s > 0:
+                await asyncio.sleep(self._linger_s)
         self._wakeup.clear()
 
     async def publish_pending(self) -> int | None:

@@ -63,6 +63,7 @@ def assemble(
         clock=clock,
         batch_size=settings.relay_batch_size,
         interval_s=settings.relay_interval_s,
+        linger_s=settings.relay_linger_ms / 1000,
         retention=timedelta(hours=settings.outbox_retention_hours),
     )
     sessions = session_factory(engine)

@@ -13,6 +13,7 @@ class RecordingBus:
 
     def __init__(self, *, delay_s: float = 0.0) -> None:
         self.published: list[Record] = []
+        self.batch_sizes: list[int] = []
         self.failing = False
         self._delay_s = delay_s
 
@@ -29,6 +30,7 @@ class RecordingBus:
         if self.failing:
             raise ConnectionError("broker unreachable")
         self.published.extend(records)
+        self.batch_sizes.append(len(records))
 
     def event_ids(self) -> list[str]:
         """The ce_id header of every published record, in publish order."""

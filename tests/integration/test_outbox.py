@@ -95,3 +95,24 @@ async def test_two_relays_publish_each_row_exactly_once(intake, engine, second_e
     async with engine.connect() as conn:
         in_id_order = (await conn.execute(select(models.outbox.c.event_id).order_by(models.outbox.c.id))).scalars().all()
     assert published == list(in_id_order), "batches from the two relays interleaved out of order"
+
+
+async def test_commits_landing_within_the_linger_are_published_in_one_batch(intake, engine):
+    bus = RecordingBus()
+    relay = OutboxRelay(service="intake", engine=engine, table=models.outbox, bus=bus, clock=SystemClock(),
+                        interval_s=30, linger_s=0.5)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # the relay has found nothing and waits for a wake-up
+        for _ in range(3):
+            await receive(intake)
+            relay.wake()  # as each unit of work's commit does
+        for _ in range(100):
+            if len(bus.published) >= 3:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert bus.batch_sizes == [3]
+    assert await relay.backlog() == 0
