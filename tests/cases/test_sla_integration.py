@@ -29,8 +29,12 @@ from tests.cases.driver import STAFF
 from tests.cases.staff_fixtures import T0, make_org_tree, make_user, staff_settings
 
 
-async def eventually(check, timeout_s: float = 15.0):
-    """Poll until ``check()`` returns something truthy (the services work asynchronously)."""
+async def eventually(check, timeout_s: float = 60.0):
+    """Poll until ``check()`` returns something truthy (the services work asynchronously).
+
+    The bound only decides how long a failure takes to report; a loaded 2-core CI machine has
+    needed more than 15 s for a SQLite round trip through both services.
+    """
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         result = await check()

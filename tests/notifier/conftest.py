@@ -95,7 +95,7 @@ async def delivering(service, settings: NotifierSettings | None = None, *, conta
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def eventually(probe, timeout_s: float = 10.0):
+async def eventually(probe, timeout_s: float = 30.0):
     """Poll an async probe until it returns something truthy."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
