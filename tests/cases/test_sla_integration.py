@@ -89,6 +89,13 @@ async def _clock_states(sla, complaint_id: str) -> dict[str, str]:
     return dict(rows)
 
 
+async def _case(context, case_id: str) -> dict | None:
+    from services.cases import store
+
+    async with context.unit_of_work() as uow:
+        return await store.get(uow.session, case_id)
+
+
 async def _transition(context, case_id: str, target: str, actor: str = "officer") -> None:
     from services.cases import store, workflow
     from services.cases.transitions import Status
@@ -180,6 +187,8 @@ async def test_a_review_request_starts_the_30_day_review_clock_and_the_review_de
     context, sla, bus, clock = platform
     case_id = await _publish_complaint(bus, context.settings, clock)
     assert (await eventually(lambda: _clocks_by_name(sla, case_id)))["decision"][0] == "running"
+    # Both services consume the complaint independently: the SLA clock may exist before the case.
+    await eventually(lambda: _case(context, case_id))
     for step in ("assigned", "investigating"):
         await _transition(context, case_id, step)
     await _decide(context, case_id)
