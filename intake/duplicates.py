@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ _STOP_EN = frozenset("the a an i my me was were is are of to on in for and or it
                      "please request full would".split())
 # Open means no SLA outcome yet; a met or missed decision clock closed the complaint.
 CLOSED_STATES = frozenset({"met", "missed"})
+# A text's weighted features and the vector's norm.
+Vector = tuple[dict[str, float], float]
 
 
 @dataclass(frozen=True)
@@ -70,20 +73,59 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     return _cosine(_weighted(a), _weighted(b))
 
 
-def _weighted(counts: Counter[str]) -> tuple[dict[str, float], float]:
+def _weighted(counts: Counter[str]) -> Vector:
     weights = {k: 1 + math.log(v) for k, v in counts.items()}
     return weights, math.sqrt(sum(w * w for w in weights.values()))
 
 
-def _cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+def _cosine(a: Vector, b: Vector) -> float:
     (wa, norm_a), (wb, norm_b) = a, b
     if not wa or not wb:
         return 0.0
     return sum(w * wb[k] for k, w in wa.items() if k in wb) / (norm_a * norm_b)
 
 
-def _vector(text: str) -> tuple[dict[str, float], float]:
-    return _weighted(features(text))
+class _VectorCache:
+    """Recently used texts' vectors, bounded by their total number of features (memory), least recent dropped.
+
+    A person's earlier complaints are compared again at each new complaint of theirs; computing their
+    features each time was the largest part of duplicate search.
+    """
+
+    def __init__(self, max_features: int) -> None:
+        self._max_features = max_features
+        self._size = 0
+        self._entries: OrderedDict[str, Vector] = OrderedDict()
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._entries
+
+    @property
+    def features_held(self) -> int:
+        """How many features the cached vectors hold in all (what the budget bounds)."""
+        return self._size
+
+    def vector(self, text: str) -> Vector:
+        """The text's weighted feature vector, computed at most once while it stays cached."""
+        found = self._entries.get(text)
+        if found is not None:
+            self._entries.move_to_end(text)
+            return found
+        vector = _weighted(features(text))
+        if len(vector[0]) <= self._max_features // 100:  # a very long text would evict many short ones
+            self._entries[text] = vector
+            self._size += len(vector[0])
+            while self._size > self._max_features:
+                self._size -= len(self._entries.popitem(last=False)[1][0])
+        return vector
+
+
+# About 40 MB at most: some 100 bytes per feature (dict slot, key string, float).
+_CACHE = _VectorCache(max_features=400_000)
+
+
+def _vector(text: str) -> Vector:
+    return _CACHE.vector(text)
 
 
 def score(text_a: str, hint_a: str | None, text_b: str, hint_b: str | None) -> float | None:
@@ -95,13 +137,14 @@ def score(text_a: str, hint_a: str | None, text_b: str, hint_b: str | None) -> f
     return _score(_vector(text_a), hint_a, text_b, hint_b)
 
 
-def _score(vector_a: tuple[dict[str, float], float], hint_a: str | None, text_b: str,
+def _score(vector_a: Vector, hint_a: str | None, text_b: str,
            hint_b: str | None) -> float | None:
     if hint_a and hint_b and _norm_hint(hint_a) != _norm_hint(hint_b):
         return None
     return _cosine(vector_a, _vector(text_b))
 
 
+@functools.lru_cache(maxsize=1024)  # products are few; keys are short strings
 def _norm_hint(hint: str) -> str:
     return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", hint).lower())
 

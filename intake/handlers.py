@@ -132,14 +132,19 @@ async def receive_batch(uow: UnitOfWork, items: Sequence[Prepared], *, timezone:
     return [by_id.get(item.complaint_id) for item in items]
 
 
+# Built once: constructing a statement per batch costs CPU in every transaction.
+_INSERT_COMPLAINTS = insert(complaints)
+_INSERT_PII = insert(pii)
+
+
 async def _insert_rows(uow: UnitOfWork, items: list[Prepared], accepted: list[Accepted], now: datetime) -> None:
     if not items:
         return
     rows = [_complaint_row(item, answer, now) for item, answer in zip(items, accepted)]
-    await uow.session.execute(insert(complaints), rows)
+    await uow.session.execute(_INSERT_COMPLAINTS, rows)
     sealed = [item.pii_row for item in items if item.pii_row]
     if sealed:
-        await uow.session.execute(insert(pii), sealed)
+        await uow.session.execute(_INSERT_PII, sealed)
 
 
 def _complaint_row(item: Prepared, accepted: Accepted, now: datetime) -> dict:
@@ -196,11 +201,22 @@ async def _claim_all(uow: UnitOfWork, items: Sequence[Prepared]) -> list[bool]:
     # The primary key makes a concurrent twin wait here until the first commits; then it is skipped.
     rows = [{"api_key_id": api_key_id, "idempotency_key": key, "fingerprint": items[index].claim.fingerprint,
              "status": 0, "body": {}, "created_at": now} for (api_key_id, key), index in sorted(first.items())]
-    statement = (upsert_insert(uow.session.bind, idempotency).on_conflict_do_nothing()
-                 .returning(idempotency.c.api_key_id, idempotency.c.idempotency_key))
+    statement = _claim_statement(uow.session.bind)
     taken = {(r.api_key_id, r.idempotency_key) for r in (await uow.session.execute(statement, rows)).all()}
     return [item.claim is None or (first[(c := (item.claim.api_key_id, item.claim.key))] == index and c in taken)
             for index, item in enumerate(items)]
+
+
+_CLAIMS: dict[str, object] = {}
+
+
+def _claim_statement(bind):
+    # Built once per dialect (PostgreSQL's or SQLite's ON CONFLICT), not once per transaction.
+    name = bind.dialect.name
+    if name not in _CLAIMS:
+        _CLAIMS[name] = (upsert_insert(bind, idempotency).on_conflict_do_nothing()
+                         .returning(idempotency.c.api_key_id, idempotency.c.idempotency_key))
+    return _CLAIMS[name]
 
 
 _SETTLE = (update(idempotency)

@@ -106,10 +106,13 @@ async def _refs(uow: UnitOfWork, found: list[tuple[str, str]]) -> dict[tuple[str
     return {(r.kind, r.digest): r.complainant_ref for r in rows}
 
 
+_INSERT_COMPLAINANTS = insert(complainants)
+
+
 async def _create(uow: UnitOfWork, created: set[str]) -> None:
     if created:
         now = uow.clock.now()
-        await uow.session.execute(insert(complainants), [{"ref": ref, "created_at": now} for ref in sorted(created)])
+        await uow.session.execute(_INSERT_COMPLAINANTS, [{"ref": ref, "created_at": now} for ref in sorted(created)])
 
 
 async def _index(uow: UnitOfWork, missing: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
@@ -120,9 +123,20 @@ async def _index(uow: UnitOfWork, missing: dict[tuple[str, str], str]) -> set[tu
     # Sorted, so two transactions indexing the same identifiers lock them in the same order.
     rows = [{"kind": kind, "digest": digest, "complainant_ref": ref, "created_at": now}
             for (kind, digest), ref in sorted(missing.items())]
-    statement = (upsert_insert(uow.session.bind, identifiers).on_conflict_do_nothing()
-                 .returning(identifiers.c.kind, identifiers.c.digest))
+    statement = _index_statement(uow.session.bind)
     return {(r.kind, r.digest) for r in (await uow.session.execute(statement, rows)).all()}
+
+
+_INDEX: dict[str, object] = {}
+
+
+def _index_statement(bind):
+    # Built once per dialect (PostgreSQL's or SQLite's ON CONFLICT), not once per transaction.
+    name = bind.dialect.name
+    if name not in _INDEX:
+        _INDEX[name] = (upsert_insert(bind, identifiers).on_conflict_do_nothing()
+                        .returning(identifiers.c.kind, identifiers.c.digest))
+    return _INDEX[name]
 
 
 async def _follow_winners(uow: UnitOfWork, lost: list[tuple[str, str]],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,9 +37,13 @@ async def allocate(uow: UnitOfWork, day: str, count: int) -> list[str]:
         numbers = range(last - count + 1, last + 1)
     else:
         await _ensure_day_sequence(uow.session.bind, day)
-        statement = text(f"SELECT nextval('intake_ref_{day}') FROM generate_series(1, :count)")
-        numbers = sorted((await uow.session.execute(statement, {"count": count})).scalars())
+        numbers = sorted((await uow.session.execute(_next_numbers(day), {"count": count})).scalars())
     return [format_reference(day, number) for number in numbers]
+
+
+@functools.lru_cache(maxsize=8)  # one statement per day, built once (today's, and yesterday's around midnight)
+def _next_numbers(day: str):
+    return text(f"SELECT nextval('intake_ref_{day}') FROM generate_series(1, :count)")
 
 
 async def _ensure_day_sequence(engine: AsyncEngine, day: str) -> None:

@@ -32,6 +32,18 @@ def test_different_product_hints_are_never_one_matter():
     assert duplicates.score(FEE, None, FEE, "mortgage") > 0.99
 
 
+def test_cached_vectors_equal_fresh_ones_and_the_cache_keeps_to_its_feature_budget():
+    cache = duplicates._VectorCache(max_features=6_000)  # texts of up to 60 features are kept
+    texts = [f"{FEE} 编号{n}" for n in range(200)]
+    for text in texts:
+        assert cache.vector(text) == duplicates._weighted(duplicates.features(text))
+    assert cache.vector(texts[-1]) is cache.vector(texts[-1])  # the recent one is kept, not recomputed
+    assert texts[0] not in cache and 0 < cache.features_held <= 6_000
+    long_text = "".join(chr(0x4E00 + i) for i in range(500))  # ~1,000 features: would evict many short texts
+    assert cache.vector(long_text) == duplicates._weighted(duplicates.features(long_text))
+    assert long_text not in cache
+
+
 def test_outside_the_window_or_closed_is_not_linked_but_a_regulator_transfer_of_an_open_one_is():
     policy = duplicates.Policy(window=timedelta(days=30))
     old = candidate(FEE, days_ago=45)
