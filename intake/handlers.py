@@ -17,7 +17,7 @@ from intake.idempotency import Stored
 from intake.models import PII_FIELDS, complaints, idempotency, pii
 from intake.schemas import ComplaintCreate
 from intake.vault import Vault
-from shared.db import upsert_insert
+from shared.db import insert_ignoring_returning
 from shared.events import ComplaintDuplicateLinked, ComplaintReceived, Money
 from shared.redaction import redact
 from shared.uow import UnitOfWork
@@ -207,16 +207,8 @@ async def _claim_all(uow: UnitOfWork, items: Sequence[Prepared]) -> list[bool]:
             for index, item in enumerate(items)]
 
 
-_CLAIMS: dict[str, object] = {}
-
-
 def _claim_statement(bind):
-    # Built once per dialect (PostgreSQL's or SQLite's ON CONFLICT), not once per transaction.
-    name = bind.dialect.name
-    if name not in _CLAIMS:
-        _CLAIMS[name] = (upsert_insert(bind, idempotency).on_conflict_do_nothing()
-                         .returning(idempotency.c.api_key_id, idempotency.c.idempotency_key))
-    return _CLAIMS[name]
+    return insert_ignoring_returning(bind, idempotency, idempotency.c.api_key_id, idempotency.c.idempotency_key)
 
 
 _SETTLE = (update(idempotency)

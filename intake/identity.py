@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from intake.models import complainants, identifiers
 from intake.schemas import ComplainantIn, ComplaintCreate
 from intake.vault import blind_index
-from shared.db import upsert_insert
+from shared.db import insert_ignoring_returning
 from shared.uow import UnitOfWork
 
 # Strongest first: when identifiers point at different complainants, the first one found wins.
@@ -127,16 +127,8 @@ async def _index(uow: UnitOfWork, missing: dict[tuple[str, str], str]) -> set[tu
     return {(r.kind, r.digest) for r in (await uow.session.execute(statement, rows)).all()}
 
 
-_INDEX: dict[str, object] = {}
-
-
 def _index_statement(bind):
-    # Built once per dialect (PostgreSQL's or SQLite's ON CONFLICT), not once per transaction.
-    name = bind.dialect.name
-    if name not in _INDEX:
-        _INDEX[name] = (upsert_insert(bind, identifiers).on_conflict_do_nothing()
-                        .returning(identifiers.c.kind, identifiers.c.digest))
-    return _INDEX[name]
+    return insert_ignoring_returning(bind, identifiers, identifiers.c.kind, identifiers.c.digest)
 
 
 async def _follow_winners(uow: UnitOfWork, lost: list[tuple[str, str]],

@@ -176,6 +176,20 @@ def upsert_insert(bind, table: Table):
     return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
+_INSERT_IGNORING: dict[tuple, object] = {}
+
+
+def insert_ignoring_returning(bind, table: Table, *returning: Column):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING ``returning``, built once per dialect and table.
+
+    Building the statement costs more CPU than running it, so hot paths reuse one object.
+    """
+    key = (bind.dialect.name, table.name, tuple(c.name for c in returning))
+    if key not in _INSERT_IGNORING:
+        _INSERT_IGNORING[key] = upsert_insert(bind, table).on_conflict_do_nothing().returning(*returning)
+    return _INSERT_IGNORING[key]
+
+
 def is_postgres(engine: AsyncEngine) -> bool:
     """True when the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
