@@ -16,11 +16,12 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
 import structlog
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 
 from shared.clock import Clock
 from shared.http import Problem
@@ -180,10 +181,15 @@ class StaffGate:
             raise unauthorized(str(exc) or "invalid access token") from exc
 
 
+# Declares the cases service's OAuth2 password flow in each API's OpenAPI document (the lock on a
+# route, the /docs "Authorize" button); StaffGate does the checking.
+OAUTH2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
 def staff_with(permission: str | None, gate_of: Callable[[Request], StaffGate]) -> Callable:
     """A FastAPI dependency: the caller's principal when their role grants ``permission`` (None: any role)."""
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(request: Request, _token: Annotated[str | None, Depends(OAUTH2)]) -> Principal:
         principal = gate_of(request).principal(request)
         if permission is not None and not can(principal, permission):
             raise forbidden(permission)

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import ColumnElement, select, true
 
 from services.cases import tokens
 from services.cases.models import users
-from shared.staff import (PERMISSIONS, Principal, Role, bearer_token, can, forbidden, principal_from_claims,
-                          unauthorized)
+from shared.staff import (OAUTH2, PERMISSIONS, Principal, Role, bearer_token, can, forbidden,
+                          principal_from_claims, unauthorized)
 
 __all__ = ["PERMISSIONS", "Principal", "Role", "Staff", "at_root", "can", "current_principal", "forbidden",
            "in_scope", "path_in_scope", "require"]
@@ -68,12 +67,7 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-# Declares the OAuth2 password flow in the OpenAPI document (the /docs "Authorize" button);
-# current_principal does the actual checking.
-_OAUTH2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
-
-
-async def _documented_principal(request: Request, _token: Annotated[str | None, Depends(_OAUTH2)]) -> Principal:
+async def _documented_principal(request: Request, _token: Annotated[str | None, Depends(OAUTH2)]) -> Principal:
     return await current_principal(request)
 
 
