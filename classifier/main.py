@@ -25,7 +25,8 @@ def build(settings: ClassifierSettings, *, engine: AsyncEngine, bus: Bus, clock:
     classifier = load_classifier(settings)
     log.info("classifier model loaded", model_version=classifier.model_version,
              taxonomy_version=classifier.taxonomy.version)
-    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(classifier)))
+    service.consumers.append(consumer_for(service, settings, bus, consumer.STREAMS, consumer.routes(classifier),
+                                          batch_transactions=settings.consumer_batch_transactions))
     service.router = api.router
     service.context = api.ClassifierContext(classifier, StaffGate(settings, clock))
     return service

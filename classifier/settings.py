@@ -17,6 +17,9 @@ class ClassifierSettings(CommonSettings):
     # An institution's own taxonomy or lexicon JSON; default the packaged ones.
     classifier_taxonomy_path: Path | None = None
     classifier_lexicon_path: Path | None = None
+    # Handle each fetched batch of a partition in one transaction and classify it in one call
+    # (falls back to one transaction per event on failure, so a poison event still dead-letters alone).
+    consumer_batch_transactions: bool = True
 
     def model_dir(self) -> Path:
         """The directory holding trained models and the ``current`` pointer."""
