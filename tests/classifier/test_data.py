@@ -18,7 +18,7 @@ def rows(name: str) -> list[dict]:
     return [json.loads(line) for line in raw.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "eval/zh_eval.jsonl"])
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl"])
 def test_labelled_files_use_only_taxonomy_codes(name):
     taxonomy = default_taxonomy()
     for row in rows(name):
@@ -33,6 +33,13 @@ def test_the_chinese_evaluation_set_is_large_and_apart_from_training():
     assert not {r["text"] for r in evaluation} & {r["text"] for r in train}
     assert {r["business_line"] for r in evaluation} == set(default_taxonomy().labels("business_line"))
     assert set(default_taxonomy().labels("flags")) <= {f for r in evaluation for f in r["flags"]}
+
+
+def test_the_fresh_chinese_set_shares_no_text_with_training_or_the_first_set():
+    fresh = {r["text"] for r in rows("eval/zh_eval_fresh.jsonl")}
+    assert len(fresh) >= 200
+    seen = {r["text"] for name in ("train/zh_examples.jsonl", "eval/zh_eval.jsonl") for r in rows(name)}
+    assert not fresh & seen
 
 
 def test_the_cfpb_held_out_part_is_deterministic_and_never_trained_on():
