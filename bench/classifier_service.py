@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.classifier_throughput import _lines
+from bench.classifier_throughput import eval_lines, process_cpu_seconds
 from bench.intake_throughput import cpu_seconds
 from classifier import models
 from classifier.main import build
@@ -54,7 +53,7 @@ POLL_S = 0.05
 
 def receipts(n: int, topic: str) -> list[Record]:
     """N ComplaintReceived records, Chinese and English texts alternating."""
-    zh, en = _lines("zh_eval.jsonl", (n + 1) // 2), _lines("cfpb_heldout.jsonl", n // 2)
+    zh, en = eval_lines("zh_eval.jsonl", (n + 1) // 2), eval_lines("cfpb_heldout.jsonl", n // 2)
     picked = [(zh[i // 2], "zh") if i % 2 == 0 else (en[i // 2], "en") for i in range(n)]
     return [_record(topic, f"svc-{i}", json.loads(line), language) for i, (line, language) in enumerate(picked)]
 
@@ -65,11 +64,6 @@ def _record(topic: str, complaint_id: str, row: dict, language: str) -> Record:
                               content=row["text"])
     envelope = envelope_for(event, source="bench", time=NOW)
     return Record(topic, complaint_id.encode(), envelope.data, tuple(to_headers(envelope)))
-
-
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _host_busy() -> tuple[float, float]:
@@ -97,7 +91,7 @@ async def _counts(engine) -> tuple[int, int]:
 async def drain(service, n: int, timeout_s: float) -> dict:
     """Run the service's consumer and relay until all N are published; the timings."""
     broker = _broker_pid()
-    cpu, broker_cpu, host = _self_cpu(), cpu_seconds(broker) if broker else 0.0, _host_busy()
+    cpu, broker_cpu, host = process_cpu_seconds(), cpu_seconds(broker) if broker else 0.0, _host_busy()
     began = time.perf_counter()
     tasks = [asyncio.create_task(service.consumers[0].run()), asyncio.create_task(service.relay.run())]
     marks: dict[str, float] = {}
@@ -111,7 +105,7 @@ async def drain(service, n: int, timeout_s: float) -> dict:
         if handled >= n:
             marks.setdefault("drained_s", now)
     marks["published_s"] = time.perf_counter() - began
-    cpu, broker_cpu = _self_cpu() - cpu, (cpu_seconds(broker) - broker_cpu) if broker else None
+    cpu, broker_cpu = process_cpu_seconds() - cpu, (cpu_seconds(broker) - broker_cpu) if broker else None
     busy, total = (after - before for after, before in zip(_host_busy(), host))
     await service.consumers[0].stop()
     await asyncio.wait_for(tasks[0], 30)

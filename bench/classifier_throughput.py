@@ -23,7 +23,8 @@ from io import StringIO
 from itertools import cycle, islice
 
 
-def _lines(name: str, n: int) -> list[str]:
+def eval_lines(name: str, n: int) -> list[str]:
+    """n JSON lines for `kesu classify`, cycling through a packaged evaluation file."""
     raw = resources.files("classifier").joinpath(f"data/eval/{name}").read_text(encoding="utf-8")
     rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
     picked = islice(cycle(rows), n)
@@ -31,7 +32,8 @@ def _lines(name: str, n: int) -> list[str]:
             for i, r in enumerate(picked)]
 
 
-def _cpu() -> float:
+def process_cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
@@ -42,9 +44,9 @@ def in_process(lines: list[str]) -> dict:
 
     classifier = _classifier(None)
     classify_stream(classifier, StringIO("\n".join(lines[:200])), StringIO())  # warm caches
-    wall, cpu = time.perf_counter(), _cpu()
+    wall, cpu = time.perf_counter(), process_cpu_seconds()
     count = classify_stream(classifier, StringIO("\n".join(lines)), StringIO())
-    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    wall, cpu = time.perf_counter() - wall, process_cpu_seconds() - cpu
     return {"complaints": count, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
             "per_s": round(count / wall), "per_core_s": round(count / cpu)}
 
@@ -80,7 +82,7 @@ def main() -> None:
                           "processor": platform.processor() or platform.machine(),
                           "loadavg_start": os.getloadavg()}}
     for label, name in (("zh", "zh_eval.jsonl"), ("en_cfpb", "cfpb_heldout.jsonl")):
-        lines = _lines(name, args.n)
+        lines = eval_lines(name, args.n)
         report[label] = {"in_process": in_process(lines), "pipe": as_pipe(lines)}
     report["machine"]["loadavg_end"] = os.getloadavg()
     report["model"] = _model_version()
