@@ -95,3 +95,19 @@ def test_english_flags_match_whole_words_only(classifier):
 ])
 def test_severity_follows_the_written_policy(classifier, text, severity):
     assert classifier.classify(text).severity == severity
+
+
+@pytest.mark.parametrize("text", ["卡再不解冻，我就拎一瓶农药去你们营业厅喝给你们看。",
+                                  "钱全亏了，我活着还有什么意思，不如死了算了。",
+                                  "再拖着不解冻，我就带刀去你们网点，大不了一起完蛋。"])
+def test_veiled_and_concrete_threats_without_the_usual_verbs_are_self_harm(classifier, text):
+    assert "self_harm_or_violence" in classifier.classify(text).flags
+
+
+def test_a_pesticide_shop_is_not_a_threat(classifier):
+    result = classifier.classify("客户经营一家农药店，申请的个人经营贷被拒，要求说明理由。")
+    assert "self_harm_or_violence" not in result.flags
+
+
+def test_a_paid_rights_agency_is_a_proxy_agent(classifier):
+    assert "proxy_agent" in classifier.classify("我已经委托了一家维权机构，以后请直接跟他们联系。").flags
