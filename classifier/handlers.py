@@ -9,13 +9,13 @@ is rolled back whole and retried one event per transaction by the consumer.
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from classifier.models import classifications, corrections
 from classifier.pipeline import Classification, Classifier, ClassifyInput
 from shared.consumer import HandlerContext
+from shared.db import pending_until_commit
 from shared.events import ComplaintClassified, ComplaintReceived, ComplaintReclassified
 from shared.uow import UnitOfWork
 
@@ -64,16 +64,11 @@ def _classification(event: ComplaintReceived, item: ClassifyInput, ctx: HandlerC
 
 def _store(session: AsyncSession, row: dict) -> None:
     """Queue a classification row; the transaction's rows are written together just before COMMIT."""
-    rows = session.info.get(ROWS)
-    if rows is None:
-        rows = session.info[ROWS] = {}
-        orm_events.listen(session.sync_session, "before_commit", _write_rows, once=True)
     # A re-sent complaint replaces its earlier classification, within a batch as across batches.
-    rows[row["complaint_id"]] = row
+    pending_until_commit(session, ROWS, _write_rows)[row["complaint_id"]] = row
 
 
-def _write_rows(session: Session) -> None:
-    rows = session.info.pop(ROWS, {})
+def _write_rows(session: Session, rows: dict) -> None:
     if rows:
         session.execute(REPLACE, {"ids": list(rows)})
         session.execute(INSERT, list(rows.values()))

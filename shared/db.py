@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import (
@@ -23,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -188,6 +190,19 @@ def insert_ignoring_returning(bind, table: Table, *returning: Column):
     if key not in _INSERT_IGNORING:
         _INSERT_IGNORING[key] = upsert_insert(bind, table).on_conflict_do_nothing().returning(*returning)
     return _INSERT_IGNORING[key]
+
+
+def pending_until_commit(session: AsyncSession, key: str, flush: Callable[[Session, dict], None]) -> dict:
+    """A dict kept in the session until its next COMMIT, just before which ``flush(sync_session, it)`` runs.
+
+    Handlers queue rows in it so a batch of events in one transaction costs one statement, not one per event.
+    """
+    state = session.info.get(key)
+    if state is None:
+        state = session.info[key] = {}
+        event.listen(session.sync_session, "before_commit", lambda sync: flush(sync, sync.info.pop(key, {})),
+                     once=True)
+    return state
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -7,20 +7,18 @@ Whoever reads a table that has queued rows must call ``write`` first (see rollup
 
 from __future__ import annotations
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from shared.db import pending_until_commit
 
 QUEUES = "sla_queued_rows"
 
 
 def add(session: AsyncSession, table: Table, row: dict) -> None:
     """Queue a row for insertion in this session's transaction (every row of a table has the same keys)."""
-    queues = session.info.get(QUEUES)
-    if queues is None:
-        queues = session.info[QUEUES] = {}
-        event.listen(session.sync_session, "before_commit", _write_all, once=True)
-    queues.setdefault(table, []).append(row)
+    pending_until_commit(session, QUEUES, _write_all).setdefault(table, []).append(row)
 
 
 async def write(session: AsyncSession, table: Table) -> None:
@@ -30,7 +28,7 @@ async def write(session: AsyncSession, table: Table) -> None:
         await session.execute(insert(table), rows)
 
 
-def _write_all(session: Session) -> None:
-    for table, rows in session.info.pop(QUEUES, {}).items():
+def _write_all(session: Session, queues: dict) -> None:
+    for table, rows in queues.items():
         if rows:
             session.execute(insert(table), rows)

@@ -18,12 +18,12 @@ from collections import Counter
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
-from sqlalchemy import and_, case, cast, delete, event, func, insert, literal, select, update
+from sqlalchemy import and_, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from shared.db import is_postgres
+from shared.db import is_postgres, pending_until_commit
 from shared.uow import UnitOfWork
 from sla_tracker import queued
 from sla_tracker.models import DECISION_BUCKET_HOURS, ROLLUP_COUNTERS, clock_rollup, clocks, rollup_deltas
@@ -103,14 +103,10 @@ async def _apply(uow: UnitOfWork, before: dict, after: dict) -> None:
 def _pending(session: AsyncSession) -> dict[tuple, Counter]:
     # Deltas are merged in memory and appended just before COMMIT: one row per touched key and
     # transaction, however many clocks the transaction changed.
-    if PENDING not in session.info:
-        session.info[PENDING] = {}
-        event.listen(session.sync_session, "before_commit", _flush, once=True)
-    return session.info[PENDING]
+    return pending_until_commit(session, PENDING, _flush)
 
 
-def _flush(session: Session) -> None:
-    pending = session.info.pop(PENDING, {})
+def _flush(session: Session, pending: dict[tuple, Counter]) -> None:
     rows = [dict(zip(KEY, key)) | {name: counts.get(name, 0) for name in ROLLUP_COUNTERS}
             for key, counts in sorted(pending.items()) if any(counts.values())]
     if rows:
