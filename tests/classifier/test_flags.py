@@ -111,3 +111,71 @@ def test_a_pesticide_shop_is_not_a_threat(classifier):
 
 def test_a_paid_rights_agency_is_a_proxy_agent(classifier):
     assert "proxy_agent" in classifier.classify("我已经委托了一家维权机构，以后请直接跟他们联系。").flags
+
+
+@pytest.mark.parametrize("text", ["园区内12家小微企业负责人联合反映续贷被收紧。",
+                                  "客户代表菜市场十余名摊主来电，称零钱存款被拒收。",
+                                  "一群投资人今天在银行门口拉横幅了。",
+                                  "投诉人李某等15人系同一小区业主，反映提前还款违约金问题。",
+                                  "其所在村四十余户村民的定期存款到期后无法全额支取。"])
+def test_groups_counted_in_words_are_group_complaints(classifier, text):
+    assert "group_complaint" in classifier.classify(text).flags
+
+
+@pytest.mark.parametrize("text", ["贵行抽贷导致我司停产，200余名员工面临失业。",
+                                  "一位七十多岁的老人来网点要求取出全部存款。",
+                                  "催收人员在村里张贴催款告知，客户称全村都知道了。"])
+def test_people_who_are_affected_but_do_not_complain_together_are_not_a_group(classifier, text):
+    assert "group_complaint" not in classifier.classify(text).flags
+
+
+@pytest.mark.parametrize("text", ["投诉人已多次通过银行客服投诉，银行仅同意减免部分违约金。",
+                                  "我司已于今年3月、5月两次书面向贵行反映抽贷问题，均未获回复。",
+                                  "其征信异议已向银行提交三次，每次均答复正在核实。"])
+def test_earlier_complaints_counted_before_the_verb_are_repeat_complaints(classifier, text):
+    assert "repeat_complaint" in classifier.classify(text).flags
+
+
+@pytest.mark.parametrize("text", ["客户表示若三个工作日内仍无答复将再次来电。", "客户分三次还清了欠款。",
+                                  "催收员一天给我打三次电话。"])
+def test_a_future_call_or_a_count_of_other_things_is_not_a_repeat_complaint(classifier, text):
+    assert "repeat_complaint" not in classifier.classify(text).flags
+
+
+@pytest.mark.parametrize("text", ["银行已将其公司起诉至法院要求偿还贷款，客户希望银行撤诉。",
+                                  "客户收到律师函，说信用卡欠款再不还就要被银行起诉。",
+                                  "客户的卡被法院冻结，解除冻结裁定书已交给网点，账户仍未解冻。"])
+def test_the_bank_or_a_court_acting_against_the_customer_is_not_litigation(classifier, text):
+    assert "litigation" not in classifier.classify(text).flags
+
+
+def test_a_customer_with_a_lawyer_ready_threatens_litigation(classifier):
+    assert "litigation" in classifier.classify("现在亏了就说是我自己选的？我已经找好律师了，法院见！").flags
+
+
+@pytest.mark.parametrize("text", ["每个月要还八千，真不知道还能撑多久，不如一了百了。",
+                                  "再有人上门，我就提着刀去你们行里找那个人！",
+                                  "再不给说法，我就找几个人去把网点砸了。"])
+def test_more_veiled_and_violent_threats_are_self_harm_or_violence(classifier, text):
+    assert "self_harm_or_violence" in classifier.classify(text).flags
+
+
+@pytest.mark.parametrize("text", ["信用卡取现的手续费真是跳楼价的利息啊。", "我欠的是信用卡不是杀人放火！"])
+def test_idioms_that_name_violence_are_not_threats(classifier, text):
+    assert "self_harm_or_violence" not in classifier.classify(text).flags
+
+
+def test_an_age_in_chinese_numerals_marks_a_vulnerable_customer(classifier):
+    assert "vulnerable_customer" in classifier.classify("我叫孙某，今年六十九岁，是儿子消费贷的担保人。").flags
+    assert "vulnerable_customer" not in classifier.classify("我叫孙某，今年四十九岁，是儿子消费贷的担保人。").flags
+
+
+@pytest.mark.parametrize("text", ["我是信用管理公司的，受客户王先生委托，就他的逾期记录申请征信异议。",
+                                  "客户已委托一家停催服务中心代为处理，要求银行停止所有催收联系。"])
+def test_agents_named_by_what_they_do_are_proxy_agents(classifier, text):
+    assert "proxy_agent" in classifier.classify(text).flags
+
+
+def test_saying_there_is_no_agent_is_not_a_proxy_agent(classifier):
+    result = classifier.classify("这封信是女儿帮我打字的，不是什么代理公司。")
+    assert "proxy_agent" not in result.flags
