@@ -134,16 +134,19 @@ async def _corrections(settings) -> tuple[list[dict], int]:
 def cross_validate(
     seeds: Annotated[str, typer.Option(help="Comma-separated fold seeds; each is one full 5-fold run.")] = "0",
     folds: Annotated[int, typer.Option(min=2, help="Folds per run.")] = 5,
+    without_written: Annotated[bool, typer.Option(help="Leave out the hand-written English examples.")] = False,
 ) -> None:
     """Cross-validate English training on the CFPB training split (the held-out part is not read)."""
-    from classifier import cfpb, crossval
+    from classifier import cfpb, crossval, training
     from classifier.lexicon import default_lexicon
     from classifier.taxonomy import default_taxonomy
 
     train_rows, _ = cfpb.split(cfpb.load_rows())
     gold = [row["business_line"] for row in train_rows]
+    written = [] if without_written else training.written_english_examples()
     for seed in (int(s) for s in seeds.split(",")):
-        predicted = crossval.fold_predictions(train_rows, default_lexicon(), default_taxonomy(), folds=folds, seed=seed)
+        predicted = crossval.fold_predictions(train_rows, default_lexicon(), default_taxonomy(), folds=folds, seed=seed,
+                                              written=written)
         typer.echo(json.dumps({"seed": seed, "rows": len(gold), **crossval.scores(gold, predicted)}))
 
 

@@ -20,8 +20,8 @@ from classifier.taxonomy import Taxonomy
 
 
 def fold_predictions(rows: Sequence[dict], lexicon: Lexicon, taxonomy: Taxonomy, *, folds: int = 5,
-                     seed: int = 0) -> list[str]:
-    """The business line each row gets from a model trained on the other folds."""
+                     seed: int = 0, written: Sequence[training.Example] = ()) -> list[str]:
+    """The business line each row gets from a model trained on the other folds (and the written examples)."""
     from sklearn.model_selection import StratifiedKFold
 
     labels = [row["business_line"] for row in rows]
@@ -30,7 +30,8 @@ def fold_predictions(rows: Sequence[dict], lexicon: Lexicon, taxonomy: Taxonomy,
         warnings.simplefilter("ignore", UserWarning)
         splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(rows)), labels))
     for fit_rows, test_rows in splits:
-        bundle = training.train(training.TrainingSet([_example(rows[i]) for i in fit_rows]), lexicon, taxonomy)
+        fold = [_example(rows[i]) for i in fit_rows] + list(written)
+        bundle = training.train(training.TrainingSet(fold), lexicon, taxonomy)
         items = [ClassifyInput(rows[i]["text"]) for i in test_rows]
         results = Classifier(bundle, lexicon, taxonomy).classify_many(items)
         for i, result in zip(test_rows, results):

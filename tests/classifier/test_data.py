@@ -18,7 +18,10 @@ def rows(name: str) -> list[dict]:
     return [json.loads(line) for line in raw.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl"])
+CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_third.jsonl", "eval/zh_eval_fourth.jsonl")
+
+
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", *CHINESE_SETS])
 def test_labelled_files_use_only_taxonomy_codes(name):
     taxonomy = default_taxonomy()
     for row in rows(name):
@@ -35,11 +38,21 @@ def test_the_chinese_evaluation_set_is_large_and_apart_from_training():
     assert set(default_taxonomy().labels("flags")) <= {f for r in evaluation for f in r["flags"]}
 
 
-def test_the_fresh_chinese_set_shares_no_text_with_training_or_the_first_set():
-    fresh = {r["text"] for r in rows("eval/zh_eval_fresh.jsonl")}
-    assert len(fresh) >= 200
-    seen = {r["text"] for name in ("train/zh_examples.jsonl", "eval/zh_eval.jsonl") for r in rows(name)}
-    assert not fresh & seen
+@pytest.mark.parametrize("index", range(1, len(CHINESE_SETS)))
+def test_each_later_chinese_set_shares_no_text_with_training_or_an_earlier_set(index):
+    later = {r["text"] for r in rows(CHINESE_SETS[index])}
+    assert len(later) >= 200
+    seen = {r["text"] for name in ("train/zh_examples.jsonl", *CHINESE_SETS[:index]) for r in rows(name)}
+    assert not later & seen
+
+
+def test_the_written_english_examples_use_only_business_line_codes_and_no_cfpb_text():
+    taxonomy = default_taxonomy()
+    written = rows(training.EN_EXAMPLES)
+    assert len(written) >= 250
+    assert all(taxonomy.validate("business_line", r["business_line"]) and r["language"] == "en" for r in written)
+    cfpb_texts = {r["text"].strip() for r in cfpb.load_rows()}
+    assert not {r["text"].strip() for r in written} & cfpb_texts
 
 
 def test_the_cfpb_held_out_part_is_deterministic_and_never_trained_on():
