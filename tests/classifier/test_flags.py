@@ -124,20 +124,24 @@ def test_groups_counted_in_words_are_group_complaints(classifier, text):
 
 @pytest.mark.parametrize("text", ["贵行抽贷导致我司停产，200余名员工面临失业。",
                                   "一位七十多岁的老人来网点要求取出全部存款。",
-                                  "催收人员在村里张贴催款告知，客户称全村都知道了。"])
+                                  "催收人员在村里张贴催款告知，客户称全村都知道了。",
+                                  "我和丈夫的征信都因同一笔联名房贷出现逾期。"])
 def test_people_who_are_affected_but_do_not_complain_together_are_not_a_group(classifier, text):
     assert "group_complaint" not in classifier.classify(text).flags
 
 
 @pytest.mark.parametrize("text", ["投诉人已多次通过银行客服投诉，银行仅同意减免部分违约金。",
                                   "我司已于今年3月、5月两次书面向贵行反映抽贷问题，均未获回复。",
-                                  "其征信异议已向银行提交三次，每次均答复正在核实。"])
+                                  "其征信异议已向银行提交三次，每次均答复正在核实。",
+                                  "客户称自己已经是第三回来电，问题还是那个。",
+                                  "这个问题我已经反映第四次了，征信上还是显示贷款未结清。"])
 def test_earlier_complaints_counted_before_the_verb_are_repeat_complaints(classifier, text):
     assert "repeat_complaint" in classifier.classify(text).flags
 
 
 @pytest.mark.parametrize("text", ["客户表示若三个工作日内仍无答复将再次来电。", "客户分三次还清了欠款。",
-                                  "催收员一天给我打三次电话。"])
+                                  "催收员一天给我打三次电话。",
+                                  "商贷部分迟迟不放款，市民多次联系客户经理均称在走流程。"])
 def test_a_future_call_or_a_count_of_other_things_is_not_a_repeat_complaint(classifier, text):
     assert "repeat_complaint" not in classifier.classify(text).flags
 
@@ -155,12 +159,15 @@ def test_a_customer_with_a_lawyer_ready_threatens_litigation(classifier):
 
 @pytest.mark.parametrize("text", ["每个月要还八千，真不知道还能撑多久，不如一了百了。",
                                   "再有人上门，我就提着刀去你们行里找那个人！",
-                                  "再不给说法，我就找几个人去把网点砸了。"])
+                                  "再不给说法，我就找几个人去把网点砸了。",
+                                  "我真的还不起了，逼我我就只能喝药了。",
+                                  "你们要是敢拍我的房子，我就在你们营业厅里点一把火。"])
 def test_more_veiled_and_violent_threats_are_self_harm_or_violence(classifier, text):
     assert "self_harm_or_violence" in classifier.classify(text).flags
 
 
-@pytest.mark.parametrize("text", ["信用卡取现的手续费真是跳楼价的利息啊。", "我欠的是信用卡不是杀人放火！"])
+@pytest.mark.parametrize("text", ["信用卡取现的手续费真是跳楼价的利息啊。", "我欠的是信用卡不是杀人放火！",
+                                  "催收员在电话里跟我说还不起钱你怎么不去死，请严肃处理这个人。"])
 def test_idioms_that_name_violence_are_not_threats(classifier, text):
     assert "self_harm_or_violence" not in classifier.classify(text).flags
 
