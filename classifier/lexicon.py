@@ -6,6 +6,7 @@ explanation can quote the words that decided a code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -21,12 +22,17 @@ _AGE = re.compile(r"(\d{2,3})\s*(?:岁|周岁)")
 
 @dataclass(frozen=True)
 class FlagHit:
-    """One flag term found in a text, and whether a negation cancelled it."""
+    """One flag term found in a text, and whether a negation cancelled it.
+
+    An excluded hit is a phrase the lexicon says is not this flag (an exclusion, an age below the
+    bar): it raises nothing and stops the learned flag model from raising the flag on those words.
+    """
 
     flag: str
     term: str
     negated: bool
     conditional: bool
+    excluded: bool = False
 
 
 class Lexicon:
@@ -34,6 +40,8 @@ class Lexicon:
 
     def __init__(self, data: dict) -> None:
         self.version: str = data["version"]
+        # The content's hash, so a model trained on an edited lexicon differs even if the version was not bumped.
+        self.digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
         self.fusion_weight: dict[str, float] = data["fusion_weight"]
         self._breaks = set(data["clause_breaks"])
         self._neg_before = tuple(data["negation_before"])
@@ -91,15 +99,17 @@ class Lexicon:
             patterns = self._patterns.get(flag, ()) if language == "zh" else ()
             if not present and not patterns and "age_at_least" not in rule:
                 continue
-            excluded = [span for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
+            found_excluded = [(ex, span) for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
+            excluded = [span for _, span in found_excluded]
+            hits.extend(FlagHit(flag, ex, False, False, excluded=True) for ex, _ in found_excluded)
             for term in present:
                 hits.extend(self._term_hits(flag, term, found[term], lowered, excluded))
             for pattern in patterns:
                 hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
             age = rule.get("age_at_least")
             if age and language == "zh":
-                hits.extend(FlagHit(flag, m.group(0), False, False) for m in _AGE.finditer(lowered)
-                            if int(m.group(1)) >= age)
+                hits.extend(FlagHit(flag, m.group(0), False, False, excluded=int(m.group(1)) < age)
+                            for m in _AGE.finditer(lowered))
         return hits
 
     def _term_hits(self, flag: str, term: str, starts: list[int], lowered: str,

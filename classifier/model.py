@@ -16,6 +16,8 @@ from scipy import sparse
 from classifier.features import Vocabulary
 
 DIMENSIONS = ("business_line", "cause", "emotion")
+# A flag's learned model is stored beside the dimensions as "flag:<code>", classes absent/present.
+FLAG_PREFIX = "flag:"
 
 
 @dataclass
@@ -65,6 +67,11 @@ class LanguageModel:
 
     vocabulary: Vocabulary
     dimensions: dict[str, LinearModel]
+
+    def flag_models(self) -> dict[str, LinearModel]:
+        """The learned flag models, by flag code (none for a language without flag labels)."""
+        return {name[len(FLAG_PREFIX):]: model for name, model in self.dimensions.items()
+                if name.startswith(FLAG_PREFIX)}
 
 
 @dataclass

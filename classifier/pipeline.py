@@ -89,9 +89,9 @@ class Classifier:
             rows = [i for i, lang in enumerate(languages) if lang == language]
             # One pass of the lexicon's automaton per text serves every dimension and every flag.
             found = [self.lexicon.find(texts[i], language) if language != "unknown" else {} for i in rows]
-            scored = self._score(language, [texts[i] for i in rows], found)
-            for i, dims, terms in zip(rows, scored, found):
-                results[i] = self._decide(items[i], texts[i], language, dims, terms)
+            scored, learned = self._score(language, [texts[i] for i in rows], found)
+            for i, dims, terms, flags in zip(rows, scored, found, learned):
+                results[i] = self._decide(items[i], texts[i], language, dims, terms, flags)
         return results  # type: ignore[return-value]
 
     def _language(self, item: ClassifyInput, text: str) -> str:
@@ -99,14 +99,16 @@ class Classifier:
         return detected if detected != "unknown" or not item.language else (
             item.language if item.language in self.bundle.languages and len(text) >= 8 else "unknown")
 
-    def _score(self, language: str, texts: list[str], found: list[dict]) -> list[dict[str, _Scored]]:
+    def _score(self, language: str, texts: list[str], found: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Per text: the scored dimensions, and each learned flag's (probability, n-grams) above the bar."""
         if language == "unknown":
-            return [{dim: _Scored(DEFAULT_CODE[dim], 0.0, "language not recognised") for dim in DIMENSIONS}
-                    for _ in texts]
+            return ([{dim: _Scored(DEFAULT_CODE[dim], 0.0, "language not recognised") for dim in DIMENSIONS}
+                     for _ in texts], [{} for _ in texts])
         model = self.bundle.languages.get(language)
         X = model.vocabulary.transform(texts) if model else None
         per_dim = {dim: self._score_dimension(dim, language, model, X, found) for dim in DIMENSIONS}
-        return [{dim: per_dim[dim][row] for dim in DIMENSIONS} for row in range(len(texts))]
+        learned = _learned_flags(model, X, len(texts)) if model else [{} for _ in texts]
+        return [{dim: per_dim[dim][row] for dim in DIMENSIONS} for row in range(len(texts))], learned
 
     def _score_dimension(self, dim: str, language: str, model: LanguageModel | None, X,
                          found: list[dict]) -> list[_Scored]:
@@ -139,10 +141,10 @@ class Classifier:
         return base
 
     def _decide(self, item: ClassifyInput, text: str, language: str, dims: dict[str, _Scored],
-                found: dict) -> Classification:
+                found: dict, learned: dict) -> Classification:
         hits = self.lexicon.flag_hits(text, language, found) if language != "unknown" else []
         flags, flag_notes = rules.decide_flags(hits, item.channel, self.taxonomy.channel_flags,
-                                               item.group_size, self.lexicon.group_size_at_least)
+                                               item.group_size, self.lexicon.group_size_at_least, learned)
         confidence = {dim: dims[dim].confidence for dim in DIMENSIONS}
         explanation = [f"language={language}"] + [
             f"{dim}={dims[dim].code} ({dims[dim].confidence:.2f}): {dims[dim].reason}" for dim in DIMENSIONS]
@@ -178,6 +180,17 @@ class Classifier:
             result.confidence, self.review_threshold)
         if result.needs_review:
             result.explanation.append(f"needs_review: confidence below {self.review_threshold} or text unusable")
+
+
+def _learned_flags(model: LanguageModel, X, n: int) -> list[dict[str, tuple[float, list[str]]]]:
+    """Each text's learned flags at or above the bar, with the n-grams that pushed them there."""
+    out: list[dict[str, tuple[float, list[str]]]] = [{} for _ in range(n)]
+    for flag, linear in model.flag_models().items():
+        present = softmax(linear.logits(X))[:, linear.classes.index("present")]
+        for row in np.flatnonzero(present >= rules.LEARNED_FLAG_AT):
+            terms = linear.top_terms(X, int(row), "present", model.vocabulary.terms, k=3)
+            out[row][flag] = (round(float(present[row]), 2), terms)
+    return out
 
 
 def _reason(lexicon_terms: list[str], model_terms: list[str]) -> str:

@@ -13,17 +13,31 @@ from classifier.lexicon import FlagHit
 ESCALATION = frozenset({"media_exposure", "regulator_escalation"})
 COMPLEX_FLAGS = frozenset({"group_complaint", "litigation", "proxy_agent", "repeat_complaint"})
 LONG_TEXT = 300
+LEARNED_FLAG_AT = 0.5  # a learned flag model's probability that raises a flag the lexicon did not
 
 
 def decide_flags(hits: Iterable[FlagHit], channel: str | None, channel_flags: dict[str, list[str]],
-                 group_size: int, group_size_at_least: int) -> tuple[list[str], list[str]]:
-    """Flags that stand (a threat counts, a negated one does not), with their reasons."""
+                 group_size: int, group_size_at_least: int,
+                 learned: dict[str, tuple[float, list[str]]] | None = None) -> tuple[list[str], list[str]]:
+    """Flags that stand (a threat counts, a negated one does not), with their reasons.
+
+    learned maps a flag to its model probability and the n-grams behind it; the model raises a
+    flag only where the lexicon found nothing for it at all (no term, no negated term, no excluded
+    phrase), so it never overrules a negation or an exclusion.
+    """
     reasons: dict[str, list[str]] = {}
     negated: dict[str, list[str]] = {}
+    excluded: set[str] = set()
     for hit in hits:
+        if hit.excluded:
+            excluded.add(hit.flag)
+            continue
         target = negated if hit.negated else reasons
         note = f"{hit.term}（条件式威胁）" if hit.conditional else hit.term
         target.setdefault(hit.flag, []).append(note)
+    for flag, (probability, terms) in (learned or {}).items():
+        if probability >= LEARNED_FLAG_AT and flag not in reasons and flag not in negated and flag not in excluded:
+            reasons[flag] = [f"model {probability:.2f} (n-grams {'、'.join(terms) or '-'})"]
     for flag in channel_flags.get(channel or "", ()):
         reasons.setdefault(flag, []).append(f"channel={channel}")
     if group_size >= group_size_at_least:

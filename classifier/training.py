@@ -19,7 +19,7 @@ import numpy as np
 from classifier import calibration, cfpb
 from classifier.features import Vocabulary, normalise
 from classifier.lexicon import Lexicon, default_lexicon
-from classifier.model import DIMENSIONS, LanguageModel, LinearModel, ModelBundle
+from classifier.model import DIMENSIONS, FLAG_PREFIX, LanguageModel, LinearModel, ModelBundle
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
 CORRECTION_WEIGHT = 5.0
@@ -37,6 +37,10 @@ _CALIBRATED = frozenset({"en", "zh"})
 # on a balanced sample; for causes it would push ten contract-terms narratives onto many texts.
 _BALANCED_SHARE = {"business_line": 0.5}
 EN_EXAMPLES = "train/en_examples.jsonl"
+# Flags are learnt too (class-balanced logistic regression on the same TF-IDF), as a second
+# reader beside the lexicon, when the labelled examples hold enough of each side.
+FLAG_MODEL = {"kind": "logreg", "C": 10.0, "balanced": True}
+MIN_FLAG_EXAMPLES = 10
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Example:
     source: str = "examples"
     correction_of: str | None = None
     overrides: dict = field(default_factory=dict)
+    flags: list[str] | None = None  # None: this example does not label flags (CFPB narratives)
 
 
 @dataclass
@@ -62,10 +67,13 @@ class TrainingSet:
         """A short hash of the data and configuration: the model version's suffix."""
         calibrated = [sorted(_CALIBRATED), _BALANCED_SHARE, CALIBRATION_FOLDS, calibration.METHOD,
                       calibration.LEXICON_WEIGHTS, calibration.OFFSET_STEPS.tolist()]
-        config = json.dumps([_VOCAB, _LINEAR, CORRECTION_WEIGHT, calibrated], sort_keys=True)
-        digest = hashlib.sha256(f"{MODEL_FAMILY}|{lexicon.version}|{taxonomy.version}|{config}".encode())
+        config = json.dumps([_VOCAB, _LINEAR, CORRECTION_WEIGHT, calibrated, FLAG_MODEL, MIN_FLAG_EXAMPLES],
+                            sort_keys=True)
+        head = f"{MODEL_FAMILY}|{lexicon.version}|{lexicon.digest}|{taxonomy.version}|{config}"
+        digest = hashlib.sha256(head.encode())
         for ex in self.examples:
-            digest.update(json.dumps([ex.text, ex.language, ex.labels, ex.weight], ensure_ascii=False).encode())
+            row = [ex.text, ex.language, ex.labels, ex.weight, ex.flags]
+            digest.update(json.dumps(row, ensure_ascii=False).encode())
         return digest.hexdigest()[:10]
 
 
@@ -107,7 +115,8 @@ def correction_examples(corrections: Iterable[dict]) -> list[Example]:
 
 def _example(row: dict, source: str, weight: float = 1.0) -> Example:
     labels = {dim: row.get(dim) for dim in DIMENSIONS}
-    return Example(row["text"], row.get("language") or "zh", labels, weight, source)
+    flags = list(row["flags"]) if row.get("flags") is not None else None
+    return Example(row["text"], row.get("language") or "zh", labels, weight, source, flags=flags)
 
 
 def default_training_set(corrections: Iterable[dict] = ()) -> TrainingSet:
@@ -122,14 +131,14 @@ def train(data: TrainingSet, lexicon: Lexicon | None = None, taxonomy: Taxonomy 
     languages = {}
     for language in sorted({ex.language for ex in data.examples}):
         examples = [ex for ex in data.examples if ex.language == language]
-        languages[language] = _train_language(language, examples, lexicon)
+        languages[language] = _train_language(language, examples, lexicon, taxonomy.labels("flags"))
     version = f"{MODEL_FAMILY}-{data.fingerprint(lexicon, taxonomy)}"
     meta = {"taxonomy_version": taxonomy.version, "lexicon_version": lexicon.version,
             "examples": _counts(data.examples)}
     return ModelBundle(version, languages, corrections=_memory(data.examples), meta=meta)
 
 
-def _train_language(language: str, examples: list[Example], lexicon: Lexicon) -> LanguageModel:
+def _train_language(language: str, examples: list[Example], lexicon: Lexicon, flags: list[str]) -> LanguageModel:
     texts = [normalise(ex.text) for ex in examples]
     vocabulary = Vocabulary.fit(language, texts, **_VOCAB.get(language, _VOCAB["zh"]))
     X = vocabulary.transform(texts)
@@ -148,7 +157,20 @@ def _train_language(language: str, examples: list[Example], lexicon: Lexicon) ->
                 model = _calibrate(model, X[rows], labels, weights, evidence, params, _BALANCED_SHARE.get(dim, 0.0),
                                    real)
             models[dim] = model
+    models.update(_flag_models(X, examples, flags))
     return LanguageModel(vocabulary, models)
+
+
+def _flag_models(X, examples: list[Example], flags: list[str]) -> dict[str, LinearModel]:
+    """One absent/present model per flag with at least MIN_FLAG_EXAMPLES of each among the labelled rows."""
+    rows = [i for i, ex in enumerate(examples) if ex.flags is not None]
+    weights = np.array([examples[i].weight for i in rows])
+    models = {}
+    for flag in flags:
+        labels = ["present" if flag in examples[i].flags else "absent" for i in rows]
+        if min(labels.count("present"), labels.count("absent")) >= MIN_FLAG_EXAMPLES:
+            models[FLAG_PREFIX + flag] = LinearModel.fit(X[rows], labels, weights, **FLAG_MODEL)
+    return models
 
 
 def _calibrate(model: LinearModel, X, labels: list[str], weights: np.ndarray, evidence: np.ndarray,
