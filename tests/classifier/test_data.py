@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from classifier import cfpb, training
-from classifier.lexicon import default_lexicon
+from classifier.lexicon import Lexicon, default_lexicon
 from classifier.loading import load_bundle, packaged_model_path
 from classifier.taxonomy import default_taxonomy
 
@@ -18,7 +18,8 @@ def rows(name: str) -> list[dict]:
     return [json.loads(line) for line in raw.splitlines() if line.strip()]
 
 
-CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_third.jsonl", "eval/zh_eval_fourth.jsonl")
+CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_third.jsonl",
+                "eval/zh_eval_fourth.jsonl", "eval/zh_eval_fifth.jsonl")
 
 
 @pytest.mark.parametrize("name", ["train/zh_examples.jsonl", *CHINESE_SETS])
@@ -68,3 +69,12 @@ def test_the_packaged_model_matches_the_shipped_data():
     bundle = load_bundle(packaged_model_path())
     expected = training.default_training_set().fingerprint(default_lexicon(), default_taxonomy())
     assert bundle.version == f"{training.MODEL_FAMILY}-{expected}", "run: kesu classifier train --out classifier/data/model --no-corrections"
+
+
+def test_a_lexicon_edit_changes_the_model_version_even_without_a_version_bump():
+    data = json.loads(resources.files("classifier").joinpath("data/lexicon.json").read_text(encoding="utf-8"))
+    edited = json.loads(json.dumps(data))
+    edited["flags"]["litigation"]["zh"].append("递交诉状")
+    examples = training.TrainingSet(training.packaged_examples()[:5])
+    taxonomy = default_taxonomy()
+    assert examples.fingerprint(Lexicon(data), taxonomy) != examples.fingerprint(Lexicon(edited), taxonomy)

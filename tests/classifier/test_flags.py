@@ -161,7 +161,9 @@ def test_a_customer_with_a_lawyer_ready_threatens_litigation(classifier):
                                   "再有人上门，我就提着刀去你们行里找那个人！",
                                   "再不给说法，我就找几个人去把网点砸了。",
                                   "我真的还不起了，逼我我就只能喝药了。",
-                                  "你们要是敢拍我的房子，我就在你们营业厅里点一把火。"])
+                                  "你们要是敢拍我的房子，我就在你们营业厅里点一把火。",
+                                  "我真的撑不下去了，如果明天之前还没人管，我就去他们总行楼顶。",
+                                  "他在电话中表示如果房子被拍卖，就死在房子里。"])
 def test_more_veiled_and_violent_threats_are_self_harm_or_violence(classifier, text):
     assert "self_harm_or_violence" in classifier.classify(text).flags
 
@@ -186,3 +188,7 @@ def test_agents_named_by_what_they_do_are_proxy_agents(classifier, text):
 def test_saying_there_is_no_agent_is_not_a_proxy_agent(classifier):
     result = classifier.classify("这封信是女儿帮我打字的，不是什么代理公司。")
     assert "proxy_agent" not in result.flags
+
+
+def test_a_proverb_about_making_scenes_is_not_a_threat(classifier):
+    assert "self_harm_or_violence" not in classifier.classify("我不是一哭二闹三上吊的人，只想把道理讲清楚。").flags
