@@ -17,7 +17,8 @@ from pathlib import Path
 from classifier.terms import TermIndex
 
 SCORE_CAP = 6.0  # past this many weight points more keywords add no more certainty
-_AGE = re.compile(r"(\d{2,3})\s*(?:岁|周岁)")
+_AGE = re.compile(r"(\d{2,3}|[一二三四五六七八九]?十[一二三四五六七八九]?)\s*(?:岁|周岁)")
+_DIGIT = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,9 @@ class Lexicon:
                 hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
             age = rule.get("age_at_least")
             if age and language == "zh":
-                hits.extend(FlagHit(flag, m.group(0), False, False, excluded=int(m.group(1)) < age)
+                # An adult's age below the bar is evidence against the flag (an excluded hit); a minor's is for it.
+                minor = rule.get("age_below", 0)
+                hits.extend(FlagHit(flag, m.group(0), False, False, excluded=minor <= _years(m.group(1)) < age)
                             for m in _AGE.finditer(lowered))
         return hits
 
@@ -155,6 +158,14 @@ class Lexicon:
             if text[i] in self._breaks:
                 return i
         return min(len(text), index + 20)
+
+
+def _years(number: str) -> int:
+    """An age written in digits or in Chinese numerals up to 九十九 ("六十九" -> 69)."""
+    if number.isdigit():
+        return int(number)
+    tens, _, units = number.partition("十")
+    return _DIGIT.get(tens, 1) * 10 + _DIGIT.get(units, 0)
 
 
 def _spans(lowered: str, term: str) -> list[tuple[int, int]]:

@@ -174,6 +174,11 @@ def test_idioms_that_name_violence_are_not_threats(classifier, text):
     assert "self_harm_or_violence" not in classifier.classify(text).flags
 
 
+def test_a_minor_is_a_vulnerable_customer(classifier):
+    assert "vulnerable_customer" in classifier.classify("我儿子今年15岁，要办一张卡交住宿费，网点一直不给办。").flags
+    assert "vulnerable_customer" in classifier.classify("客户自称十五岁，借记卡被限制交易。").flags
+
+
 def test_an_age_in_chinese_numerals_marks_a_vulnerable_customer(classifier):
     assert "vulnerable_customer" in classifier.classify("我叫孙某，今年六十九岁，是儿子消费贷的担保人。").flags
     assert "vulnerable_customer" not in classifier.classify("我叫孙某，今年四十九岁，是儿子消费贷的担保人。").flags
@@ -192,3 +197,16 @@ def test_saying_there_is_no_agent_is_not_a_proxy_agent(classifier):
 
 def test_a_proverb_about_making_scenes_is_not_a_threat(classifier):
     assert "self_harm_or_violence" not in classifier.classify("我不是一哭二闹三上吊的人，只想把道理讲清楚。").flags
+
+
+@pytest.mark.parametrize("text", ["这事我说了多少遍了，你们还是不给看持仓明细。",
+                                  "邮寄补卡的按钮点了就报错，上周已经反馈过一次了。",
+                                  "第五次反馈同一个问题：手机银行转账到输入密码那一步就白屏退出。"])
+def test_more_ways_of_saying_it_was_raised_before_are_repeat_complaints(classifier, text):
+    assert "repeat_complaint" in classifier.classify(text).flags
+
+
+def test_an_earlier_complaint_that_was_resolved_does_not_make_a_repeat_complaint(classifier):
+    text = "客户来电称，上周反映的积分未到账问题已经处理好了，这次是想问另一件事。"
+    result = classifier.classify(text)
+    assert "repeat_complaint" not in result.flags
