@@ -123,7 +123,7 @@ class Lexicon:
             if any(a <= start and end <= b for a, b in excluded):
                 continue
             negated, conditional = self._negation(lowered, start, end)
-            hits.append(FlagHit(flag, term, negated, conditional))
+            hits.append(FlagHit(flag, term, negated or self._declined(flag, lowered, end), conditional))
         return hits
 
     def _pattern_hits(self, flag: str, pattern: re.Pattern, lowered: str,
@@ -132,6 +132,7 @@ class Lexicon:
         for match in pattern.finditer(lowered):
             if not any(a <= match.start() and match.end() <= b for a, b in excluded):
                 negated, conditional = self._negation(lowered, match.start(), match.end())
+                negated = negated or self._declined(flag, lowered, match.end())
                 hits.append(FlagHit(flag, match.group(0), negated, conditional))
         return hits
 
@@ -146,6 +147,15 @@ class Lexicon:
         negated = cue >= 0 and not any(m in before[cue:] for m in self._conditions if m not in ("若",))
         negated = negated or any(after.startswith(neg) or neg in after[:8] for neg in self._neg_after)
         return negated, conditional and not negated
+
+    def _declined(self, flag: str, lowered: str, end: int) -> bool:
+        """A phrase later in the same sentence says the customer turned it down ("…征信修复公司打电话，我没理")."""
+        phrases = self._flags[flag].get("declined_after", ())
+        if not phrases:
+            return False
+        stops = [i for i in (lowered.find(mark, end) for mark in "。！？!?") if i >= 0]
+        sentence = lowered[end:min(stops, default=len(lowered))]
+        return any(phrase in sentence for phrase in phrases)
 
     def _clause_start(self, text: str, index: int) -> int:
         for i in range(index - 1, max(-1, index - 40), -1):

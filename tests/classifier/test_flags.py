@@ -210,3 +210,16 @@ def test_an_earlier_complaint_that_was_resolved_does_not_make_a_repeat_complaint
     text = "客户来电称，上周反映的积分未到账问题已经处理好了，这次是想问另一件事。"
     result = classifier.classify(text)
     assert "repeat_complaint" not in result.flags
+
+
+@pytest.mark.parametrize("text", ["有个征信修复的公司打电话说能帮我删，我没理他们，我就找你们。",
+                                  "有个维权公司找上门说能帮他免掉费用，他没理会，想自己跟银行谈。"])
+def test_an_agent_the_customer_turned_down_is_not_a_proxy_agent(classifier, text):
+    result = classifier.classify(text)
+    assert "proxy_agent" not in result.flags
+    assert any(line.startswith("not flagged proxy_agent: negated") for line in result.explanation)
+
+
+def test_an_agency_acting_for_the_bank_or_selling_insurance_is_not_a_proxy_agent(classifier):
+    assert "proxy_agent" not in classifier.classify("有家资产管理公司说受贵行委托催收他的欠款，他想确认真假。").flags
+    assert "proxy_agent" not in classifier.classify("银行把职工信息提供给第三方保险代理公司，职工频繁接到推销电话。").flags
