@@ -223,3 +223,12 @@ def test_an_agent_the_customer_turned_down_is_not_a_proxy_agent(classifier, text
 def test_an_agency_acting_for_the_bank_or_selling_insurance_is_not_a_proxy_agent(classifier):
     assert "proxy_agent" not in classifier.classify("有家资产管理公司说受贵行委托催收他的欠款，他想确认真假。").flags
     assert "proxy_agent" not in classifier.classify("银行把职工信息提供给第三方保险代理公司，职工频繁接到推销电话。").flags
+
+
+def test_lexicon_rules_drawn_from_the_seventh_set(classifier):
+    assert "self_harm_or_violence" in classifier.classify("今晚再不到账我就真的只能去天台了。").flags
+    assert "self_harm_or_violence" not in classifier.classify("业主群已经炸了，大伙都气炸了，求媒体关注！").flags
+    assert "litigation" not in classifier.classify("客户此前因信用卡欠款被我行起诉，已按调解书还清。").flags
+    assert "proxy_agent" not in classifier.classify("客户代亲属支取存单，因无法提供被代理人的授权委托书未能办理。").flags
+    assert "vulnerable_customer" in classifier.classify("信是我闺女帮我写的。我今年66了，一个人住。").flags
+    assert "repeat_complaint" in classifier.classify("这是我第二次在官网留言了，上次留言一个月没人理。").flags
