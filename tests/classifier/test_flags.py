@@ -163,7 +163,9 @@ def test_a_customer_with_a_lawyer_ready_threatens_litigation(classifier):
                                   "我真的还不起了，逼我我就只能喝药了。",
                                   "你们要是敢拍我的房子，我就在你们营业厅里点一把火。",
                                   "我真的撑不下去了，如果明天之前还没人管，我就去他们总行楼顶。",
-                                  "他在电话中表示如果房子被拍卖，就死在房子里。"])
+                                  "他在电话中表示如果房子被拍卖，就死在房子里。",
+                                  "我已经把遗书写好放在抽屉里，只是想在走之前再求你们一次。",
+                                  "每天晚上都在想要不要从桥上下去算了，你们能不能别再加利息了。"])
 def test_more_veiled_and_violent_threats_are_self_harm_or_violence(classifier, text):
     assert "self_harm_or_violence" in classifier.classify(text).flags
 
