@@ -14,12 +14,17 @@ from shared.uow import UnitOfWork
 CLASSIFICATION = ("business_line", "cause", "severity", "complexity", "emotion")
 
 
-async def reclassify(uow: UnitOfWork, case: dict, *, business_line: str, cause: str, flags: list[str],
+async def reclassify(uow: UnitOfWork, case: dict, *, business_line: str, cause: str, flags: list[str] | None,
                      severity: str | None, complexity: str, emotion: str | None, reason: str | None,
                      actor: str) -> dict:
-    """Correct the codes on the case and emit ComplaintReclassified (the classifier learns from it)."""
+    """Correct the codes on the case and emit ComplaintReclassified (the classifier learns from it).
+
+    flags None keeps the case's flags; the event always carries the whole set, which the
+    classifier learns as the staff's judgement of every flag.
+    """
     now = uow.clock.now()
     previous = {name: case[name] for name in CLASSIFICATION} | {"flags": store.flags_list(case["flags"])}
+    flags = previous["flags"] if flags is None else flags
     current = {"business_line": business_line, "cause": cause, "severity": severity or case["severity"],
                "complexity": complexity, "emotion": emotion or case["emotion"]}
     await store.change(uow.session, case["complaint_id"], now=now, flags=store.flags_text(flags), **current)

@@ -92,7 +92,8 @@ class ReclassifyRequest(NulFree):
 
     business_line: str = Field(min_length=1, max_length=64)
     cause: str = Field(min_length=1, max_length=64)
-    flags: list[str] = Field(default_factory=list)
+    # Omitted: the case keeps its flags (a business-line fix must not silently clear a self-harm flag).
+    flags: list[str] | None = None
     severity: Literal["low", "medium", "high", "critical"] | None = None
     complexity: Literal["simple", "complex"]
     emotion: str | None = Field(default=None, max_length=32)

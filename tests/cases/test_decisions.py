@@ -126,6 +126,19 @@ async def test_reclassification_notes_and_attachments_are_recorded_and_audited(s
     assert {"case.reclassify", "case.note"} <= set(actions)
 
 
+async def test_a_reclassification_without_flags_keeps_the_case_flags(sqlite_env):
+    env = sqlite_env
+    case_id = await case_in(env, "investigating")
+    await env.classify(case_id, business_line="deposit", flags=("self_harm_or_violence",), severity="critical")
+    body = {"business_line": "credit_card", "cause": "pricing_fees", "complexity": "complex"}
+    case = (await env.post(f"/v1/cases/{case_id}:reclassify", "han.bj", body)).json()
+    assert case["business_line"] == "credit_card" and case["flags"] == ["self_harm_or_violence"]
+    [event] = await env.published(ComplaintReclassified)
+    assert event.flags == ["self_harm_or_violence"]
+    cleared = await env.post(f"/v1/cases/{case_id}:reclassify", "han.bj", {**body, "flags": []})
+    assert cleared.json()["flags"] == []
+
+
 async def test_six_months_after_closure_the_look_back_records_whether_the_complainant_returned(sqlite_env):
     env = sqlite_env
     came_back = await env.receive(complainant_ref="cr-back")
