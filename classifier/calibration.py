@@ -22,6 +22,11 @@ MIN_ROWS_FOR_OFFSET = 10
 TEMPERATURES = np.geomspace(0.25, 16.0, 49)
 
 
+def settings() -> list:
+    """Every number above, so a change to any of them changes the model version."""
+    return [METHOD, LEXICON_WEIGHTS, OFFSET_STEPS.tolist(), OFFSET_ROUNDS, MIN_ROWS_FOR_OFFSET, TEMPERATURES.tolist()]
+
+
 @dataclass(frozen=True)
 class Calibration:
     """score = temperature * (model score + offset + lexicon_weight * lexicon evidence)."""

@@ -65,8 +65,7 @@ class TrainingSet:
 
     def fingerprint(self, lexicon: Lexicon, taxonomy: Taxonomy) -> str:
         """A short hash of the data and configuration: the model version's suffix."""
-        calibrated = [sorted(_CALIBRATED), _BALANCED_SHARE, CALIBRATION_FOLDS, calibration.METHOD,
-                      calibration.LEXICON_WEIGHTS, calibration.OFFSET_STEPS.tolist()]
+        calibrated = [sorted(_CALIBRATED), _BALANCED_SHARE, CALIBRATION_FOLDS, calibration.settings()]
         config = json.dumps([_VOCAB, _LINEAR, CORRECTION_WEIGHT, calibrated, FLAG_MODEL, MIN_FLAG_EXAMPLES],
                             sort_keys=True)
         head = f"{MODEL_FAMILY}|{lexicon.version}|{lexicon.digest}|{taxonomy.version}|{config}"
