@@ -97,121 +97,94 @@ def test_severity_follows_the_written_policy(classifier, text, severity):
     assert classifier.classify(text).severity == severity
 
 
-@pytest.mark.parametrize("text", ["卡再不解冻，我就拎一瓶农药去你们营业厅喝给你们看。",
-                                  "钱全亏了，我活着还有什么意思，不如死了算了。",
-                                  "再拖着不解冻，我就带刀去你们网点，大不了一起完蛋。"])
-def test_veiled_and_concrete_threats_without_the_usual_verbs_are_self_harm(classifier, text):
-    assert "self_harm_or_violence" in classifier.classify(text).flags
+# Rules drawn from the evaluation sets' misses: each example names the rule it holds.
+RAISES = [
+    pytest.param("self_harm_or_violence", "卡再不解冻，我就拎一瓶农药去你们营业厅喝给你们看。", id="veiled threat"),
+    pytest.param("self_harm_or_violence", "钱全亏了，我活着还有什么意思，不如死了算了。", id="veiled threat"),
+    pytest.param("self_harm_or_violence", "再拖着不解冻，我就带刀去你们网点，大不了一起完蛋。",
+                 id="threat with a knife"),
+    pytest.param("self_harm_or_violence", "每个月要还八千，真不知道还能撑多久，不如一了百了。", id="veiled threat"),
+    pytest.param("self_harm_or_violence", "再有人上门，我就提着刀去你们行里找那个人！", id="threat with a knife"),
+    pytest.param("self_harm_or_violence", "再不给说法，我就找几个人去把网点砸了。", id="threat to smash the branch"),
+    pytest.param("self_harm_or_violence", "我真的还不起了，逼我我就只能喝药了。", id="poison"),
+    pytest.param("self_harm_or_violence", "你们要是敢拍我的房子，我就在你们营业厅里点一把火。", id="fire"),
+    pytest.param("self_harm_or_violence", "我真的撑不下去了，如果明天之前还没人管，我就去他们总行楼顶。", id="rooftop"),
+    pytest.param("self_harm_or_violence", "他在电话中表示如果房子被拍卖，就死在房子里。", id="die in the house"),
+    pytest.param("self_harm_or_violence", "我已经把遗书写好放在抽屉里，只是想在走之前再求你们一次。",
+                 id="farewell letter"),
+    pytest.param("self_harm_or_violence", "每天晚上都在想要不要从桥上下去算了，你们能不能别再加利息了。", id="bridge"),
+    pytest.param("self_harm_or_violence", "今晚再不到账我就真的只能去天台了。", id="rooftop"),
+    pytest.param("proxy_agent", "我已经委托了一家维权机构，以后请直接跟他们联系。", id="rights agency"),
+    pytest.param("proxy_agent", "我是信用管理公司的，受客户王先生委托，就他的逾期记录申请征信异议。",
+                 id="agent named by what it does"),
+    pytest.param("proxy_agent", "客户已委托一家停催服务中心代为处理，要求银行停止所有催收联系。",
+                 id="agent named by what it does"),
+    pytest.param("group_complaint", "园区内12家小微企业负责人联合反映续贷被收紧。", id="group counted in digits"),
+    pytest.param("group_complaint", "客户代表菜市场十余名摊主来电，称零钱存款被拒收。", id="group counted in words"),
+    pytest.param("group_complaint", "一群投资人今天在银行门口拉横幅了。", id="a crowd"),
+    pytest.param("group_complaint", "投诉人李某等15人系同一小区业主，反映提前还款违约金问题。", id="named and counted"),
+    pytest.param("group_complaint", "其所在村四十余户村民的定期存款到期后无法全额支取。",
+                 id="customers as a collective"),
+    pytest.param("repeat_complaint", "投诉人已多次通过银行客服投诉，银行仅同意减免部分违约金。",
+                 id="count before the verb"),
+    pytest.param("repeat_complaint", "我司已于今年3月、5月两次书面向贵行反映抽贷问题，均未获回复。",
+                 id="count before the verb"),
+    pytest.param("repeat_complaint", "其征信异议已向银行提交三次，每次均答复正在核实。", id="objection filed N times"),
+    pytest.param("repeat_complaint", "客户称自己已经是第三回来电，问题还是那个。", id="Nth call"),
+    pytest.param("repeat_complaint", "这个问题我已经反映第四次了，征信上还是显示贷款未结清。", id="Nth time"),
+    pytest.param("repeat_complaint", "这事我说了多少遍了，你们还是不给看持仓明细。", id="said it many times"),
+    pytest.param("repeat_complaint", "邮寄补卡的按钮点了就报错，上周已经反馈过一次了。", id="reported once before"),
+    pytest.param("repeat_complaint", "第五次反馈同一个问题：手机银行转账到输入密码那一步就白屏退出。", id="Nth report"),
+    pytest.param("repeat_complaint", "这是我第二次在官网留言了，上次留言一个月没人理。", id="Nth message"),
+    pytest.param("litigation", "现在亏了就说是我自己选的？我已经找好律师了，法院见！", id="lawyer ready"),
+    pytest.param("vulnerable_customer", "我儿子今年15岁，要办一张卡交住宿费，网点一直不给办。", id="minor"),
+    pytest.param("vulnerable_customer", "客户自称十五岁，借记卡被限制交易。", id="minor in numerals"),
+    pytest.param("vulnerable_customer", "我叫孙某，今年六十九岁，是儿子消费贷的担保人。", id="age in numerals"),
+    pytest.param("vulnerable_customer", "信是我闺女帮我写的。我今年66了，一个人住。", id="age without 岁"),
+]
+
+DOES_NOT_RAISE = [
+    pytest.param("self_harm_or_violence", "客户经营一家农药店，申请的个人经营贷被拒，要求说明理由。",
+                 id="pesticide shop"),
+    pytest.param("self_harm_or_violence", "信用卡取现的手续费真是跳楼价的利息啊。", id="idiom"),
+    pytest.param("self_harm_or_violence", "我欠的是信用卡不是杀人放火！", id="idiom"),
+    pytest.param("self_harm_or_violence", "催收员在电话里跟我说还不起钱你怎么不去死，请严肃处理这个人。",
+                 id="the collector's words"),
+    pytest.param("self_harm_or_violence", "我不是一哭二闹三上吊的人，只想把道理讲清楚。", id="proverb"),
+    pytest.param("self_harm_or_violence", "业主群已经炸了，大伙都气炸了，求媒体关注！", id="idiom"),
+    pytest.param("group_complaint", "贵行抽贷导致我司停产，200余名员工面临失业。",
+                 id="people affected, not complaining"),
+    pytest.param("group_complaint", "一位七十多岁的老人来网点要求取出全部存款。", id="an age, not a count"),
+    pytest.param("group_complaint", "催收人员在村里张贴催款告知，客户称全村都知道了。", id="the whole village knows"),
+    pytest.param("group_complaint", "我和丈夫的征信都因同一笔联名房贷出现逾期。", id="joint mortgage"),
+    pytest.param("repeat_complaint", "客户表示若三个工作日内仍无答复将再次来电。", id="a future call"),
+    pytest.param("repeat_complaint", "客户分三次还清了欠款。", id="a count of payments"),
+    pytest.param("repeat_complaint", "催收员一天给我打三次电话。", id="the collector's calls"),
+    pytest.param("repeat_complaint", "商贷部分迟迟不放款，市民多次联系客户经理均称在走流程。", id="following up"),
+    pytest.param("repeat_complaint", "客户来电称，上周反映的积分未到账问题已经处理好了，这次是想问另一件事。",
+                 id="resolved before"),
+    pytest.param("litigation", "银行已将其公司起诉至法院要求偿还贷款，客户希望银行撤诉。", id="the bank sues"),
+    pytest.param("litigation", "客户收到律师函，说信用卡欠款再不还就要被银行起诉。", id="the bank's lawyer letter"),
+    pytest.param("litigation", "客户的卡被法院冻结，解除冻结裁定书已交给网点，账户仍未解冻。", id="a court freeze"),
+    pytest.param("litigation", "客户此前因信用卡欠款被我行起诉，已按调解书还清。", id="the bank sued"),
+    pytest.param("vulnerable_customer", "我叫孙某，今年四十九岁，是儿子消费贷的担保人。", id="an adult under 65"),
+    pytest.param("proxy_agent", "这封信是女儿帮我打字的，不是什么代理公司。", id="no agent"),
+    pytest.param("proxy_agent", "有家资产管理公司说受贵行委托催收他的欠款，他想确认真假。", id="acting for the bank"),
+    pytest.param("proxy_agent", "银行把职工信息提供给第三方保险代理公司，职工频繁接到推销电话。",
+                 id="insurance agency"),
+    pytest.param("proxy_agent", "客户代亲属支取存单，因无法提供被代理人的授权委托书未能办理。",
+                 id="a relative's power of attorney"),
+]
 
 
-def test_a_pesticide_shop_is_not_a_threat(classifier):
-    result = classifier.classify("客户经营一家农药店，申请的个人经营贷被拒，要求说明理由。")
-    assert "self_harm_or_violence" not in result.flags
+@pytest.mark.parametrize(("flag", "text"), RAISES)
+def test_the_flag_is_raised(classifier, flag, text):
+    assert flag in classifier.classify(text).flags
 
 
-def test_a_paid_rights_agency_is_a_proxy_agent(classifier):
-    assert "proxy_agent" in classifier.classify("我已经委托了一家维权机构，以后请直接跟他们联系。").flags
-
-
-@pytest.mark.parametrize("text", ["园区内12家小微企业负责人联合反映续贷被收紧。",
-                                  "客户代表菜市场十余名摊主来电，称零钱存款被拒收。",
-                                  "一群投资人今天在银行门口拉横幅了。",
-                                  "投诉人李某等15人系同一小区业主，反映提前还款违约金问题。",
-                                  "其所在村四十余户村民的定期存款到期后无法全额支取。"])
-def test_groups_counted_in_words_are_group_complaints(classifier, text):
-    assert "group_complaint" in classifier.classify(text).flags
-
-
-@pytest.mark.parametrize("text", ["贵行抽贷导致我司停产，200余名员工面临失业。",
-                                  "一位七十多岁的老人来网点要求取出全部存款。",
-                                  "催收人员在村里张贴催款告知，客户称全村都知道了。",
-                                  "我和丈夫的征信都因同一笔联名房贷出现逾期。"])
-def test_people_who_are_affected_but_do_not_complain_together_are_not_a_group(classifier, text):
-    assert "group_complaint" not in classifier.classify(text).flags
-
-
-@pytest.mark.parametrize("text", ["投诉人已多次通过银行客服投诉，银行仅同意减免部分违约金。",
-                                  "我司已于今年3月、5月两次书面向贵行反映抽贷问题，均未获回复。",
-                                  "其征信异议已向银行提交三次，每次均答复正在核实。",
-                                  "客户称自己已经是第三回来电，问题还是那个。",
-                                  "这个问题我已经反映第四次了，征信上还是显示贷款未结清。"])
-def test_earlier_complaints_counted_before_the_verb_are_repeat_complaints(classifier, text):
-    assert "repeat_complaint" in classifier.classify(text).flags
-
-
-@pytest.mark.parametrize("text", ["客户表示若三个工作日内仍无答复将再次来电。", "客户分三次还清了欠款。",
-                                  "催收员一天给我打三次电话。",
-                                  "商贷部分迟迟不放款，市民多次联系客户经理均称在走流程。"])
-def test_a_future_call_or_a_count_of_other_things_is_not_a_repeat_complaint(classifier, text):
-    assert "repeat_complaint" not in classifier.classify(text).flags
-
-
-@pytest.mark.parametrize("text", ["银行已将其公司起诉至法院要求偿还贷款，客户希望银行撤诉。",
-                                  "客户收到律师函，说信用卡欠款再不还就要被银行起诉。",
-                                  "客户的卡被法院冻结，解除冻结裁定书已交给网点，账户仍未解冻。"])
-def test_the_bank_or_a_court_acting_against_the_customer_is_not_litigation(classifier, text):
-    assert "litigation" not in classifier.classify(text).flags
-
-
-def test_a_customer_with_a_lawyer_ready_threatens_litigation(classifier):
-    assert "litigation" in classifier.classify("现在亏了就说是我自己选的？我已经找好律师了，法院见！").flags
-
-
-@pytest.mark.parametrize("text", ["每个月要还八千，真不知道还能撑多久，不如一了百了。",
-                                  "再有人上门，我就提着刀去你们行里找那个人！",
-                                  "再不给说法，我就找几个人去把网点砸了。",
-                                  "我真的还不起了，逼我我就只能喝药了。",
-                                  "你们要是敢拍我的房子，我就在你们营业厅里点一把火。",
-                                  "我真的撑不下去了，如果明天之前还没人管，我就去他们总行楼顶。",
-                                  "他在电话中表示如果房子被拍卖，就死在房子里。",
-                                  "我已经把遗书写好放在抽屉里，只是想在走之前再求你们一次。",
-                                  "每天晚上都在想要不要从桥上下去算了，你们能不能别再加利息了。"])
-def test_more_veiled_and_violent_threats_are_self_harm_or_violence(classifier, text):
-    assert "self_harm_or_violence" in classifier.classify(text).flags
-
-
-@pytest.mark.parametrize("text", ["信用卡取现的手续费真是跳楼价的利息啊。", "我欠的是信用卡不是杀人放火！",
-                                  "催收员在电话里跟我说还不起钱你怎么不去死，请严肃处理这个人。"])
-def test_idioms_that_name_violence_are_not_threats(classifier, text):
-    assert "self_harm_or_violence" not in classifier.classify(text).flags
-
-
-def test_a_minor_is_a_vulnerable_customer(classifier):
-    assert "vulnerable_customer" in classifier.classify("我儿子今年15岁，要办一张卡交住宿费，网点一直不给办。").flags
-    assert "vulnerable_customer" in classifier.classify("客户自称十五岁，借记卡被限制交易。").flags
-
-
-def test_an_age_in_chinese_numerals_marks_a_vulnerable_customer(classifier):
-    assert "vulnerable_customer" in classifier.classify("我叫孙某，今年六十九岁，是儿子消费贷的担保人。").flags
-    assert "vulnerable_customer" not in classifier.classify("我叫孙某，今年四十九岁，是儿子消费贷的担保人。").flags
-
-
-@pytest.mark.parametrize("text", ["我是信用管理公司的，受客户王先生委托，就他的逾期记录申请征信异议。",
-                                  "客户已委托一家停催服务中心代为处理，要求银行停止所有催收联系。"])
-def test_agents_named_by_what_they_do_are_proxy_agents(classifier, text):
-    assert "proxy_agent" in classifier.classify(text).flags
-
-
-def test_saying_there_is_no_agent_is_not_a_proxy_agent(classifier):
-    result = classifier.classify("这封信是女儿帮我打字的，不是什么代理公司。")
-    assert "proxy_agent" not in result.flags
-
-
-def test_a_proverb_about_making_scenes_is_not_a_threat(classifier):
-    assert "self_harm_or_violence" not in classifier.classify("我不是一哭二闹三上吊的人，只想把道理讲清楚。").flags
-
-
-@pytest.mark.parametrize("text", ["这事我说了多少遍了，你们还是不给看持仓明细。",
-                                  "邮寄补卡的按钮点了就报错，上周已经反馈过一次了。",
-                                  "第五次反馈同一个问题：手机银行转账到输入密码那一步就白屏退出。"])
-def test_more_ways_of_saying_it_was_raised_before_are_repeat_complaints(classifier, text):
-    assert "repeat_complaint" in classifier.classify(text).flags
-
-
-def test_an_earlier_complaint_that_was_resolved_does_not_make_a_repeat_complaint(classifier):
-    text = "客户来电称，上周反映的积分未到账问题已经处理好了，这次是想问另一件事。"
-    result = classifier.classify(text)
-    assert "repeat_complaint" not in result.flags
+@pytest.mark.parametrize(("flag", "text"), DOES_NOT_RAISE)
+def test_the_flag_is_not_raised(classifier, flag, text):
+    assert flag not in classifier.classify(text).flags
 
 
 @pytest.mark.parametrize("text", ["有个征信修复的公司打电话说能帮我删，我没理他们，我就找你们。",
@@ -220,17 +193,3 @@ def test_an_agent_the_customer_turned_down_is_not_a_proxy_agent(classifier, text
     result = classifier.classify(text)
     assert "proxy_agent" not in result.flags
     assert any(line.startswith("not flagged proxy_agent: negated") for line in result.explanation)
-
-
-def test_an_agency_acting_for_the_bank_or_selling_insurance_is_not_a_proxy_agent(classifier):
-    assert "proxy_agent" not in classifier.classify("有家资产管理公司说受贵行委托催收他的欠款，他想确认真假。").flags
-    assert "proxy_agent" not in classifier.classify("银行把职工信息提供给第三方保险代理公司，职工频繁接到推销电话。").flags
-
-
-def test_lexicon_rules_drawn_from_the_seventh_set(classifier):
-    assert "self_harm_or_violence" in classifier.classify("今晚再不到账我就真的只能去天台了。").flags
-    assert "self_harm_or_violence" not in classifier.classify("业主群已经炸了，大伙都气炸了，求媒体关注！").flags
-    assert "litigation" not in classifier.classify("客户此前因信用卡欠款被我行起诉，已按调解书还清。").flags
-    assert "proxy_agent" not in classifier.classify("客户代亲属支取存单，因无法提供被代理人的授权委托书未能办理。").flags
-    assert "vulnerable_customer" in classifier.classify("信是我闺女帮我写的。我今年66了，一个人住。").flags
-    assert "repeat_complaint" in classifier.classify("这是我第二次在官网留言了，上次留言一个月没人理。").flags
