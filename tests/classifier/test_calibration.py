@@ -35,6 +35,21 @@ def test_an_offset_recovers_a_code_the_raw_scores_never_choose():
     assert calibration.objective(gold, (scores + fitted.offsets).argmax(1), 2) > 0.9
 
 
+def test_a_code_with_too_few_real_examples_keeps_offset_zero():
+    rng = np.random.default_rng(2)
+    few = calibration.MIN_ROWS_FOR_OFFSET - 1
+    gold = np.array([0] * 80 + [1] * 20 + [2] * few)
+    scores = rng.normal(0, 0.1, (len(gold), 3))
+    scores[:, 0] += 1.0  # the raw scores choose code 0 everywhere
+    scores[gold == 1, 1] += 0.5
+    scores[gold == 2, 1] += 0.5  # code 2's own rows look like code 1 unless code 2 gets an offset
+    scores[gold == 2, 2] += 0.4
+    fitted = calibration.fit(scores, np.zeros_like(scores), gold, balanced_share=0.5)
+    predicted = (scores + fitted.offsets).argmax(1)
+    assert (predicted[gold == 1] == 1).mean() >= 0.85  # enough rows: the offsets find code 1
+    assert fitted.offsets[2] == 0  # too few rows to place code 2's threshold: left alone
+
+
 def test_lexicon_evidence_gets_weight_when_it_separates_codes():
     gold = np.array([0] * 50 + [1] * 50)
     scores = np.zeros((100, 2))
