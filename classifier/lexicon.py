@@ -41,8 +41,10 @@ class Lexicon:
 
     def __init__(self, data: dict) -> None:
         self.version: str = data["version"]
-        # The content's hash, so a model trained on an edited lexicon differs even if the version was not bumped.
-        self.digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+        # The content's hash (its free-text note aside), so a model trained on an edited lexicon
+        # differs even if the version was not bumped.
+        content = json.dumps({k: v for k, v in data.items() if k != "note"}, sort_keys=True, ensure_ascii=False)
+        self.digest = hashlib.sha256(content.encode()).hexdigest()[:12]
         self.fusion_weight: dict[str, float] = data["fusion_weight"]
         self._breaks = set(data["clause_breaks"])
         self._neg_before = tuple(data["negation_before"])

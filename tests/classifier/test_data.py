@@ -79,3 +79,11 @@ def test_a_lexicon_edit_changes_the_model_version_even_without_a_version_bump():
     examples = training.TrainingSet(training.packaged_examples()[:5])
     taxonomy = default_taxonomy()
     assert examples.fingerprint(Lexicon(data), taxonomy) != examples.fingerprint(Lexicon(edited), taxonomy)
+
+
+def test_rewording_the_lexicon_note_keeps_the_model_version():
+    data = json.loads(resources.files("classifier").joinpath("data/lexicon.json").read_text(encoding="utf-8"))
+    reworded = {**data, "note": "reworded"}
+    examples = training.TrainingSet(training.packaged_examples()[:5])
+    taxonomy = default_taxonomy()
+    assert examples.fingerprint(Lexicon(data), taxonomy) == examples.fingerprint(Lexicon(reworded), taxonomy)
