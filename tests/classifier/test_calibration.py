@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from classifier import calibration, evaluation
 from classifier.features import Vocabulary
@@ -90,3 +91,34 @@ def test_cross_validation_trains_on_other_folds_and_scores_both_views():
     assert len(predicted) == len(sample) and all(predicted)
     assert 0.5 < report["accuracy"] <= 1.0
     assert set(report["per_code_f1"]) >= {"credit_reporting", "personal_loan"}
+
+
+def test_written_examples_are_trained_on_but_not_calibrated_on():
+    from classifier import cfpb, training
+    from classifier.features import normalise
+
+    train_rows, _ = cfpb.split(cfpb.load_rows())
+    by_line = {line: [r for r in train_rows if r["business_line"] == line]
+               for line in ("credit_reporting", "personal_loan", "debit_card")}
+    # Real rows: 40 credit-report and 120 loan narratives, and the 3 real prepaid-card ones.
+    real = by_line["credit_reporting"][:40] + by_line["personal_loan"][:120] + by_line["debit_card"]
+    # Forty other loan narratives labelled prepaid card stand in for written rows that do not look
+    # like the real ones: calibrating on them would raise the prepaid-card offset to recover them.
+    written = [training.Example(r["text"], "en", {"business_line": "debit_card"})
+               for r in by_line["personal_loan"][200:240]]
+    assert len(by_line["debit_card"]) < calibration.MIN_ROWS_FOR_OFFSET <= len(written)
+
+    def debit_card_offset(source: str) -> float:
+        examples = [training.Example(r["text"], "en", {"business_line": r["business_line"]}, source="cfpb")
+                    for r in real] + [training.Example(ex.text, "en", ex.labels, source=source) for ex in written]
+        language = training.train(training.TrainingSet(examples)).languages["en"]
+        fitted = language.dimensions["business_line"]
+        X = language.vocabulary.transform([normalise(ex.text) for ex in examples])
+        raw = LinearModel.fit(X, [ex.labels["business_line"] for ex in examples], **training._LINEAR["en"])
+        temperature = float(np.abs(fitted.coef).sum() / np.abs(raw.coef).sum())
+        offsets = fitted.intercept / temperature - raw.intercept
+        return float(offsets[fitted.classes.index("debit_card")])
+
+    # Written: the three real rows are too few to place an offset. Counted as real: 43 rows are enough.
+    assert debit_card_offset("examples") == pytest.approx(0.0, abs=1e-3)
+    assert debit_card_offset("cfpb") > 0.3
