@@ -59,6 +59,9 @@ class Lexicon:
         self.group_size_at_least: int = data.get("group_size_at_least", 3)
         # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民").
         self._patterns = {flag: [re.compile(p) for p in rule.get("patterns", ())] for flag, rule in self._flags.items()}
+        # Exclusions that a fixed phrase cannot say ("起诉我" but not "起诉我行", "被…告上法庭").
+        self._exclude_patterns = {flag: [re.compile(p) for p in rule.get("exclude_patterns", ())]
+                                  for flag, rule in self._flags.items()}
         self._index = {lang: TermIndex(self._terms(lang), whole_words=lang == "en") for lang in ("zh", "en")}
 
     def _terms(self, language: str) -> list[str]:
@@ -103,6 +106,7 @@ class Lexicon:
             if not present and not patterns and "age_at_least" not in rule:
                 continue
             found_excluded = [(ex, span) for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
+            found_excluded += [(m.group(0), m.span()) for p in self._exclude_patterns[flag] for m in p.finditer(lowered)]
             excluded = [span for _, span in found_excluded]
             hits.extend(FlagHit(flag, ex, False, False, excluded=True) for ex, _ in found_excluded)
             for term in present:
