@@ -165,15 +165,26 @@ class Lexicon:
 
     def _clause_start(self, text: str, index: int) -> int:
         for i in range(index - 1, max(-1, index - 40), -1):
-            if text[i] in self._breaks:
+            if self._breaks_at(text, i):
                 return i + 1
         return max(0, index - 40)
 
     def _clause_end(self, text: str, index: int) -> int:
         for i in range(index, min(len(text), index + 20)):
-            if text[i] in self._breaks:
+            if self._breaks_at(text, i):
                 return i
         return min(len(text), index + 20)
+
+    def _breaks_at(self, text: str, i: int) -> bool:
+        # Chat messages often separate clauses by a space instead of punctuation ("不会亏的 现在怎么办");
+        # only between two Chinese characters, so English clauses stay whole.
+        if text[i] == " ":
+            return 0 < i < len(text) - 1 and _is_han(text[i - 1]) and _is_han(text[i + 1])
+        return text[i] in self._breaks
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
 
 
 def _years(number: str) -> int:
