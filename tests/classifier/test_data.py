@@ -20,7 +20,8 @@ def rows(name: str) -> list[dict]:
 
 CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_third.jsonl",
                 "eval/zh_eval_fourth.jsonl", "eval/zh_eval_fifth.jsonl", "eval/zh_eval_sixth.jsonl",
-                "eval/zh_eval_seventh.jsonl", "eval/zh_eval_eighth.jsonl")
+                "eval/zh_eval_seventh.jsonl", "eval/zh_eval_eighth.jsonl", "eval/zh_eval_ninth.jsonl",
+                "eval/zh_eval_tenth.jsonl")
 
 
 @pytest.mark.parametrize("name", ["train/zh_examples.jsonl", *CHINESE_SETS])
