@@ -143,7 +143,7 @@ def cross_validate(
 
     train_rows, _ = cfpb.split(cfpb.load_rows())
     gold = [row["business_line"] for row in train_rows]
-    written = [] if without_written else training.written_english_examples()
+    written = [] if without_written else training.written_english_examples() + training.english_flag_examples()
     for seed in (int(s) for s in seeds.split(",")):
         predicted = crossval.fold_predictions(train_rows, default_lexicon(), default_taxonomy(), folds=folds, seed=seed,
                                               written=written)

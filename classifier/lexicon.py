@@ -57,8 +57,10 @@ class Lexicon:
         self._flags = {flag: {**rule, **{lang: [t.lower() for t in rule.get(lang, ())] for lang in ("zh", "en")}}
                        for flag, rule in data["flags"].items()}
         self.group_size_at_least: int = data.get("group_size_at_least", 3)
-        # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民").
-        self._patterns = {flag: [re.compile(p) for p in rule.get("patterns", ())] for flag, rule in self._flags.items()}
+        # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民", "called them five times");
+        # "patterns" are Chinese, "patterns_en" English.
+        self._patterns = {lang: {flag: [re.compile(p) for p in rule.get(key, ())] for flag, rule in self._flags.items()}
+                          for lang, key in (("zh", "patterns"), ("en", "patterns_en"))}
         # Exclusions that a fixed phrase cannot say ("起诉我" but not "起诉我行", "被…告上法庭").
         self._exclude_patterns = {flag: [re.compile(p) for p in rule.get("exclude_patterns", ())]
                                   for flag, rule in self._flags.items()}
@@ -101,8 +103,7 @@ class Lexicon:
         hits = []
         for flag, rule in self._flags.items():
             present = [term for term in rule[language] if term in found]
-            # The counting patterns and the age rule are written for Chinese text.
-            patterns = self._patterns.get(flag, ()) if language == "zh" else ()
+            patterns = self._patterns.get(language, {}).get(flag, ())
             if not present and not patterns and "age_at_least" not in rule:
                 continue
             found_excluded = [(ex, span) for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
@@ -114,7 +115,7 @@ class Lexicon:
             for pattern in patterns:
                 hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
             age = rule.get("age_at_least")
-            if age and language == "zh":
+            if age and language == "zh":  # the age rule reads Chinese text; English ages are patterns_en
                 # An adult's age below the bar is evidence against the flag (an excluded hit); a minor's is for it.
                 minor = rule.get("age_below", 0)
                 hits.extend(FlagHit(flag, m.group(0), False, False, excluded=minor <= _years(m.group(1)) < age)
@@ -159,28 +160,37 @@ class Lexicon:
         phrases = self._flags[flag].get("declined_after", ())
         if not phrases:
             return False
-        stops = [i for i in (lowered.find(mark, end) for mark in "。！？!?") if i >= 0]
+        stops = [i for i in (lowered.find(mark, end) for mark in ("。", "！", "？", "!", "?", ". ")) if i >= 0]
         sentence = lowered[end:min(stops, default=len(lowered))]
         return any(phrase in sentence for phrase in phrases)
 
     def _clause_start(self, text: str, index: int) -> int:
-        for i in range(index - 1, max(-1, index - 40), -1):
+        reach = _reach(text, index, 40)
+        for i in range(index - 1, max(-1, index - reach), -1):
             if self._breaks_at(text, i):
                 return i + 1
-        return max(0, index - 40)
+        return max(0, index - reach)
 
     def _clause_end(self, text: str, index: int) -> int:
-        for i in range(index, min(len(text), index + 20)):
+        reach = _reach(text, index - 1, 20)
+        for i in range(index, min(len(text), index + reach)):
             if self._breaks_at(text, i):
                 return i
-        return min(len(text), index + 20)
+        return min(len(text), index + reach)
 
     def _breaks_at(self, text: str, i: int) -> bool:
         # Chat messages often separate clauses by a space instead of punctuation ("不会亏的 现在怎么办");
         # only between two Chinese characters, so English clauses stay whole.
         if text[i] == " ":
             return 0 < i < len(text) - 1 and _is_han(text[i - 1]) and _is_han(text[i + 1])
+        if text[i] == ".":  # an English full stop, not a decimal point ("3.5")
+            return i == len(text) - 1 or text[i + 1] == " "
         return text[i] in self._breaks
+
+
+def _reach(text: str, index: int, chinese: int) -> int:
+    """How far a clause may reach from a term: a Chinese character carries about as much as an English word."""
+    return chinese if 0 <= index < len(text) and _is_han(text[index]) else chinese * 3
 
 
 def _is_han(char: str) -> bool:

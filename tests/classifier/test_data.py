@@ -24,7 +24,7 @@ CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_
                 "eval/zh_eval_tenth.jsonl")
 
 
-@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", *CHINESE_SETS])
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "train/en_flag_examples.jsonl", *CHINESE_SETS])
 def test_labelled_files_use_only_taxonomy_codes(name):
     taxonomy = default_taxonomy()
     for row in rows(name):
@@ -56,6 +56,8 @@ def test_the_written_english_examples_use_only_business_line_codes_and_no_cfpb_t
     assert all(taxonomy.validate("business_line", r["business_line"]) and r["language"] == "en" for r in written)
     cfpb_texts = {r["text"].strip() for r in cfpb.load_rows()}
     assert not {r["text"].strip() for r in written} & cfpb_texts
+    complaints = {r["text"].strip() for r in rows(training.EN_FLAG_EXAMPLES)}
+    assert not complaints & cfpb_texts and not complaints & {r["text"].strip() for r in written}
 
 
 def test_the_cfpb_held_out_part_is_deterministic_and_never_trained_on():

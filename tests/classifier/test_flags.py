@@ -236,3 +236,51 @@ def test_an_agent_the_customer_turned_down_is_not_a_proxy_agent(classifier, text
     result = classifier.classify(text)
     assert "proxy_agent" not in result.flags
     assert any(line.startswith("not flagged proxy_agent: negated") for line in result.explanation)
+
+
+# English rules: each flag in the shapes English complaints use, and the look-alikes that are not it.
+ENGLISH_RAISES = [
+    pytest.param("self_harm_or_violence", "If this money is gone I honestly see no reason to go on.", id="veiled self-harm"),
+    pytest.param("self_harm_or_violence", "I will not go quietly. Somebody at that branch is going to get hurt.",
+                 id="threat after a full stop"),
+    pytest.param("self_harm_or_violence", "If they foreclose I will not leave it alive.", id="not leave it alive"),
+    pytest.param("repeat_complaint", "This is now my third complaint about the same fee.", id="Nth complaint"),
+    pytest.param("repeat_complaint", "I complained by phone on XX/XX/XXXX, by email on XX/XX/XXXX and in person.",
+                 id="dated contacts"),
+    pytest.param("repeat_complaint", "I have written to you four times and each time I was told to wait.",
+                 id="counted contacts"),
+    pytest.param("group_complaint", "We are 24 households who took mortgages on the same project.", id="we are N"),
+    pytest.param("group_complaint", "Seven tenants of our building came together to the branch.", id="came together"),
+    pytest.param("vulnerable_customer", "I am 81 and I do not have a smartphone.", id="an age"),
+    pytest.param("vulnerable_customer", "My husband is 70 years old and hard of hearing.", id="an age and hearing"),
+    pytest.param("proxy_agent", "We act on behalf of our client under the signed letter of authority.",
+                 id="an agent's letter"),
+    pytest.param("litigation", "My solicitors will start proceedings next week.", id="solicitors"),
+    pytest.param("media_exposure", "Refund me or I will post this on Instagram and Reddit.", id="social media"),
+    pytest.param("regulator_escalation", "I have already written to the NFRA and the PBOC.", id="Chinese regulators"),
+]
+
+ENGLISH_DOES_NOT_RAISE = [
+    pytest.param("litigation", "The collector said the bank would sue me if I did not pay.", id="the bank sues"),
+    pytest.param("litigation", "My state attorney general will hear about this.", id="attorney general"),
+    pytest.param("litigation", "The branch wants a court order before it opens the box.", id="a court order"),
+    pytest.param("litigation", "I am not looking to sue anyone, I just want the fee back.", id="not looking to"),
+    pytest.param("media_exposure", "I saw on the news that your branch is closing.", id="news mentioned"),
+    pytest.param("repeat_complaint", "The collector has called me five times a day this week.", id="the collector's calls"),
+    pytest.param("vulnerable_customer", "Your system had disabled my autopay during an upgrade.", id="disabled as a verb"),
+    pytest.param("group_complaint", "The agreement adds a class action waiver.", id="class action waiver"),
+    pytest.param("regulator_escalation", "The teller sent me to the central bank to exchange the note.",
+                 id="sent to the central bank"),
+    pytest.param("self_harm_or_violence", "Please shoot me an email when it is fixed.", id="idiom"),
+    pytest.param("proxy_agent", "A debt relief company called me but I refused.", id="an agent turned down"),
+]
+
+
+@pytest.mark.parametrize(("flag", "text"), ENGLISH_RAISES)
+def test_the_english_flag_is_raised(classifier, flag, text):
+    assert flag in classifier.classify(ClassifyInput(text, language="en")).flags
+
+
+@pytest.mark.parametrize(("flag", "text"), ENGLISH_DOES_NOT_RAISE)
+def test_the_english_flag_is_not_raised(classifier, flag, text):
+    assert flag not in classifier.classify(ClassifyInput(text, language="en")).flags

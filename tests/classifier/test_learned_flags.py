@@ -67,7 +67,18 @@ def test_unlabelled_examples_train_no_flag_model():
     assert bundle.languages["zh"].flag_models() == {}
 
 
-def test_the_packaged_model_learns_every_chinese_flag_and_no_english_one(classifier):
+def test_the_packaged_model_learns_every_flag_and_english_emotion(classifier):
     languages = classifier.bundle.languages
-    assert set(languages["zh"].flag_models()) == set(classifier.taxonomy.labels("flags"))
-    assert languages["en"].flag_models() == {}
+    for language in ("zh", "en"):
+        assert set(languages[language].flag_models()) == set(classifier.taxonomy.labels("flags"))
+    # English emotion is learnt from the written English complaints alone (CFPB rows carry none).
+    assert set(languages["en"].dimensions["emotion"].classes) == set(classifier.taxonomy.labels("emotion"))
+
+
+def test_the_written_english_complaints_teach_flags_and_emotion_but_not_business_lines():
+    from classifier import training
+
+    examples = training.english_flag_examples()
+    assert len(examples) >= 300
+    assert all(ex.labels["business_line"] is None and ex.labels["cause"] is None for ex in examples)
+    assert all(ex.flags is not None and ex.labels["emotion"] for ex in examples)
