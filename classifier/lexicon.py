@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from classifier.terms import TermIndex
+from classifier.terms import GatedPattern, GateIndex, TermIndex
 
 SCORE_CAP = 6.0  # past this many weight points more keywords add no more certainty
 _AGE = re.compile(r"(\d{2,3}|[一二三四五六七八九]?十[一二三四五六七八九]?)\s*(?:岁|周岁)")
@@ -54,17 +54,22 @@ class Lexicon:
         self._scored = {dim: {code: {lang: [(t.lower(), w) for t, w in terms.items()] for lang, terms in by_lang.items()}
                               for code, by_lang in data[dim].items()}
                         for dim in ("business_line", "cause", "emotion")}
-        self._flags = {flag: {**rule, **{lang: [t.lower() for t in rule.get(lang, ())] for lang in ("zh", "en")}}
+        self._flags = {flag: {**rule, **{lang: [t.lower() for t in rule.get(lang, ())] for lang in ("zh", "en")},
+                              "exclude_lower": [t.lower() for t in rule.get("exclude", ())]}
                        for flag, rule in data["flags"].items()}
         self.group_size_at_least: int = data.get("group_size_at_least", 3)
         # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民", "called them five times");
         # "patterns" are Chinese, "patterns_en" English.
-        self._patterns = {lang: {flag: [re.compile(p) for p in rule.get(key, ())] for flag, rule in self._flags.items()}
+        self._patterns = {lang: {flag: [GatedPattern(p) for p in rule.get(key, ())] for flag, rule in self._flags.items()}
                           for lang, key in (("zh", "patterns"), ("en", "patterns_en"))}
         # Exclusions that a fixed phrase cannot say ("起诉我" but not "起诉我行", "被…告上法庭").
-        self._exclude_patterns = {flag: [re.compile(p) for p in rule.get("exclude_patterns", ())]
+        self._exclude_patterns = {flag: [GatedPattern(p) for p in rule.get("exclude_patterns", ())]
                                   for flag, rule in self._flags.items()}
         self._index = {lang: TermIndex(self._terms(lang), whole_words=lang == "en") for lang in ("zh", "en")}
+        excluding = [p for patterns in self._exclude_patterns.values() for p in patterns]
+        phrases = [t for rule in self._flags.values() for t in rule["exclude_lower"]]
+        self._gates = {lang: GateIndex([p for ps in self._patterns[lang].values() for p in ps] + excluding, phrases)
+                       for lang in ("zh", "en")}
 
     def _terms(self, language: str) -> list[str]:
         scored = [t for by_code in self._scored.values() for by_lang in by_code.values()
@@ -100,27 +105,36 @@ class Lexicon:
     def flag_hits(self, lowered: str, language: str, found: dict[str, list[int]] | None = None) -> list[FlagHit]:
         """Every flag term in the text, each marked negated or conditional."""
         found = self.find(lowered, language) if found is None else found
+        # One automaton pass finds the exclusion phrases and every literal the patterns need.
+        seen = self._gates[language].find(lowered)
+        literals = frozenset(seen)
         hits = []
         for flag, rule in self._flags.items():
             present = [term for term in rule[language] if term in found]
             patterns = self._patterns.get(language, {}).get(flag, ())
             if not present and not patterns and "age_at_least" not in rule:
                 continue
-            found_excluded = [(ex, span) for ex in rule.get("exclude", ()) for span in _spans(lowered, ex.lower())]
-            found_excluded += [(m.group(0), m.span()) for p in self._exclude_patterns[flag] for m in p.finditer(lowered)]
+            found_excluded = self._exclusions(flag, rule, lowered, seen, literals)
             excluded = [span for _, span in found_excluded]
             hits.extend(FlagHit(flag, ex, False, False, excluded=True) for ex, _ in found_excluded)
             for term in present:
                 hits.extend(self._term_hits(flag, term, found[term], lowered, excluded))
             for pattern in patterns:
-                hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
-            age = rule.get("age_at_least")
-            if age and language == "zh":  # the age rule reads Chinese text; English ages are patterns_en
-                # An adult's age below the bar is evidence against the flag (an excluded hit); a minor's is for it.
-                minor = rule.get("age_below", 0)
-                hits.extend(FlagHit(flag, m.group(0), False, False, excluded=minor <= _years(m.group(1)) < age)
-                            for m in _AGE.finditer(lowered))
+                hits.extend(self._pattern_hits(flag, pattern, lowered, literals, excluded))
+            if rule.get("age_at_least") and language == "zh":  # English ages are patterns_en
+                hits.extend(self._age_hits(flag, rule, lowered))
         return hits
+
+    def _exclusions(self, flag: str, rule: dict, lowered: str, seen: dict[str, list[int]],
+                    literals: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
+        phrases = [(ex, (start, start + len(ex))) for ex in rule["exclude_lower"] for start in seen.get(ex, ())]
+        return phrases + [(m.group(0), m.span()) for p in self._exclude_patterns[flag] for m in p.finditer(lowered, literals)]
+
+    def _age_hits(self, flag: str, rule: dict, lowered: str) -> list[FlagHit]:
+        # An adult's age below the bar is evidence against the flag (an excluded hit); a minor's is for it.
+        age, minor = rule["age_at_least"], rule.get("age_below", 0)
+        return [FlagHit(flag, m.group(0), False, False, excluded=minor <= _years(m.group(1)) < age)
+                for m in _AGE.finditer(lowered)]
 
     def _term_hits(self, flag: str, term: str, starts: list[int], lowered: str,
                    excluded: list[tuple[int, int]]) -> list[FlagHit]:
@@ -133,10 +147,10 @@ class Lexicon:
             hits.append(FlagHit(flag, term, negated or self._declined(flag, lowered, end), conditional))
         return hits
 
-    def _pattern_hits(self, flag: str, pattern: re.Pattern, lowered: str,
+    def _pattern_hits(self, flag: str, pattern: GatedPattern, lowered: str, literals: frozenset[str],
                       excluded: list[tuple[int, int]]) -> list[FlagHit]:
         hits = []
-        for match in pattern.finditer(lowered):
+        for match in pattern.finditer(lowered, literals):
             if not any(a <= match.start() and match.end() <= b for a, b in excluded):
                 negated, conditional = self._negation(lowered, match.start(), match.end())
                 negated = negated or self._declined(flag, lowered, match.end())
@@ -203,14 +217,6 @@ def _years(number: str) -> int:
         return int(number)
     tens, _, units = number.partition("十")
     return _DIGIT.get(tens, 1) * 10 + _DIGIT.get(units, 0)
-
-
-def _spans(lowered: str, term: str) -> list[tuple[int, int]]:
-    spans, start = [], lowered.find(term)
-    while start >= 0:
-        spans.append((start, start + len(term)))
-        start = lowered.find(term, start + 1)
-    return spans
 
 
 @lru_cache(maxsize=1)

@@ -48,3 +48,37 @@ def test_ascii_language_detection_needs_eight_letters_outside_placeholders(text)
 
 def _edge(text: str, i: int) -> bool:
     return i < 0 or i >= len(text) or not (text[i].isascii() and text[i].isalnum())
+
+
+def test_a_pattern_gate_names_the_literals_every_match_needs():
+    from classifier.terms import _required_literals
+
+    gates = _required_literals(r"\b(complained|wrote)( to \w+)? (twice|\d+ times)\b")
+    assert gates == (("complained", "wrote"), ("twice", " times"))
+    assert _required_literals(r"\b(sue|sued) (me|us)\b") == (("sue me", "sue us", "sued me", "sued us"),)
+    assert _required_literals(r"(?<!另)行起诉") == (("行起诉",),)
+    assert _required_literals(r"\b(th|nd)\b") == ()  # too short to rule anything out
+
+
+def test_gated_patterns_find_exactly_what_the_plain_regex_finds():
+    """Soundness on real text: every lexicon pattern, every evaluation and CFPB text."""
+    import json
+    from importlib import resources
+
+    from classifier import cfpb
+    from classifier.features import normalise
+    from classifier.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    data = resources.files("classifier").joinpath("data/eval")
+    texts = [normalise(json.loads(line)["text"]) for name in ("zh_eval.jsonl", "zh_eval_tenth.jsonl")
+             for line in data.joinpath(name).read_text(encoding="utf-8").splitlines()]
+    texts += [normalise(row["text"]) for row in cfpb.load_rows()[:600]]
+    for language in ("zh", "en"):
+        patterns = [p for ps in lexicon._patterns[language].values() for p in ps]
+        patterns += [p for ps in lexicon._exclude_patterns.values() for p in ps]
+        for text in texts:
+            literals = frozenset(lexicon._gates[language].find(text))
+            for pattern in patterns:
+                gated = [m.span() for m in pattern.finditer(text, literals)]
+                assert gated == [m.span() for m in pattern.regex.finditer(text)], (pattern.regex.pattern, text[:60])
