@@ -24,7 +24,10 @@ CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_
                 "eval/zh_eval_tenth.jsonl")
 
 
-@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "train/en_flag_examples.jsonl", *CHINESE_SETS])
+ENGLISH_SETS = ("eval/en_eval_first.jsonl", "eval/en_eval_second.jsonl", "eval/en_eval_third.jsonl")
+
+
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "train/en_flag_examples.jsonl", *CHINESE_SETS, *ENGLISH_SETS])
 def test_labelled_files_use_only_taxonomy_codes(name):
     taxonomy = default_taxonomy()
     for row in rows(name):
@@ -90,3 +93,13 @@ def test_rewording_the_lexicon_note_keeps_the_model_version():
     examples = training.TrainingSet(training.packaged_examples()[:5])
     taxonomy = default_taxonomy()
     assert examples.fingerprint(Lexicon(data), taxonomy) == examples.fingerprint(Lexicon(reworded), taxonomy)
+
+
+@pytest.mark.parametrize("index", range(len(ENGLISH_SETS)))
+def test_each_english_set_shares_no_text_with_english_training_or_an_earlier_set(index):
+    later = {r["text"] for r in rows(ENGLISH_SETS[index])}
+    assert len(later) >= 200
+    names = (training.EN_EXAMPLES, training.EN_FLAG_EXAMPLES, *ENGLISH_SETS[:index])
+    seen = {r["text"] for name in names for r in rows(name)} | {r["text"] for r in cfpb.load_rows()}
+    assert not later & seen
+
