@@ -111,16 +111,17 @@ class Lexicon:
         hits = []
         for flag, rule in self._flags.items():
             present = [term for term in rule[language] if term in found]
-            patterns = self._patterns.get(language, {}).get(flag, ())
-            if not present and not patterns and "age_at_least" not in rule:
+            candidates = self._patterns.get(language, {}).get(flag, ())
+            if not present and not candidates and "age_at_least" not in rule:
                 continue
+            patterns = [p for p in candidates if p.admits(literals)]
             found_excluded = self._exclusions(flag, rule, lowered, seen, literals)
             excluded = [span for _, span in found_excluded]
             hits.extend(FlagHit(flag, ex, False, False, excluded=True) for ex, _ in found_excluded)
             for term in present:
                 hits.extend(self._term_hits(flag, term, found[term], lowered, excluded))
             for pattern in patterns:
-                hits.extend(self._pattern_hits(flag, pattern, lowered, literals, excluded))
+                hits.extend(self._pattern_hits(flag, pattern, lowered, excluded))
             if rule.get("age_at_least") and language == "zh":  # English ages are patterns_en
                 hits.extend(self._age_hits(flag, rule, lowered))
         return hits
@@ -128,7 +129,8 @@ class Lexicon:
     def _exclusions(self, flag: str, rule: dict, lowered: str, seen: dict[str, list[int]],
                     literals: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
         phrases = [(ex, (start, start + len(ex))) for ex in rule["exclude_lower"] for start in seen.get(ex, ())]
-        return phrases + [(m.group(0), m.span()) for p in self._exclude_patterns[flag] for m in p.finditer(lowered, literals)]
+        return phrases + [(m.group(0), m.span()) for p in self._exclude_patterns[flag] if p.admits(literals)
+                          for m in p.regex.finditer(lowered)]
 
     def _age_hits(self, flag: str, rule: dict, lowered: str) -> list[FlagHit]:
         # An adult's age below the bar is evidence against the flag (an excluded hit); a minor's is for it.
@@ -147,10 +149,10 @@ class Lexicon:
             hits.append(FlagHit(flag, term, negated or self._declined(flag, lowered, end), conditional))
         return hits
 
-    def _pattern_hits(self, flag: str, pattern: GatedPattern, lowered: str, literals: frozenset[str],
+    def _pattern_hits(self, flag: str, pattern: GatedPattern, lowered: str,
                       excluded: list[tuple[int, int]]) -> list[FlagHit]:
         hits = []
-        for match in pattern.finditer(lowered, literals):
+        for match in pattern.regex.finditer(lowered):
             if not any(a <= match.start() and match.end() <= b for a, b in excluded):
                 negated, conditional = self._negation(lowered, match.start(), match.end())
                 negated = negated or self._declined(flag, lowered, match.end())

@@ -58,11 +58,13 @@ class GatedPattern:
         self.regex = re.compile(pattern)
         self.gates = tuple(frozenset(gate) for gate in _required_literals(pattern))
 
+    def admits(self, present: frozenset[str]) -> bool:
+        """Whether a text with these literals present can match at all."""
+        return not any(gate.isdisjoint(present) for gate in self.gates)
+
     def finditer(self, lowered: str, present: frozenset[str]):
         """The regex's matches, or none at once when a required literal is not among those present."""
-        if any(gate.isdisjoint(present) for gate in self.gates):
-            return iter(())
-        return self.regex.finditer(lowered)
+        return self.regex.finditer(lowered) if self.admits(present) else iter(())
 
 
 class GateIndex:
