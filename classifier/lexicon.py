@@ -60,7 +60,8 @@ class Lexicon:
         self.group_size_at_least: int = data.get("group_size_at_least", 3)
         # Patterns catch counted phrases a term list cannot ("投诉了三次", "四十余户村民", "called them five times");
         # "patterns" are Chinese, "patterns_en" English.
-        self._patterns = {lang: {flag: [GatedPattern(p) for p in rule.get(key, ())] for flag, rule in self._flags.items()}
+        self._patterns = {lang: {flag: [GatedPattern(p) for p in rule.get(key, ())]
+                                 for flag, rule in self._flags.items()}
                           for lang, key in (("zh", "patterns"), ("en", "patterns_en"))}
         # Exclusions that a fixed phrase cannot say ("起诉我" but not "起诉我行", "被…告上法庭").
         self._exclude_patterns = {flag: [GatedPattern(p) for p in rule.get("exclude_patterns", ())]

@@ -27,7 +27,8 @@ CHINESE_SETS = ("eval/zh_eval.jsonl", "eval/zh_eval_fresh.jsonl", "eval/zh_eval_
 ENGLISH_SETS = ("eval/en_eval_first.jsonl", "eval/en_eval_second.jsonl", "eval/en_eval_third.jsonl")
 
 
-@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "train/en_flag_examples.jsonl", *CHINESE_SETS, *ENGLISH_SETS])
+@pytest.mark.parametrize("name", ["train/zh_examples.jsonl", "train/en_flag_examples.jsonl",
+                                  *CHINESE_SETS, *ENGLISH_SETS])
 def test_labelled_files_use_only_taxonomy_codes(name):
     taxonomy = default_taxonomy()
     for row in rows(name):
