@@ -25,6 +25,11 @@ _REDACTED = {"xxxx", "xx", "xxx"}
 MAX_CHARS = 20_000
 
 
+def is_han(char: str) -> bool:
+    """Whether one character is a Chinese (Han) character."""
+    return _CJK.match(char) is not None
+
+
 def detect_language(text: str) -> str:
     """'zh', 'en' or 'unknown', from the share of Han characters, Latin letters and other scripts."""
     if text.isascii():  # no Han or other script to weigh, so only "enough letters?" is left to ask

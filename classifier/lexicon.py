@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from classifier.features import is_han
 from classifier.terms import GatedPattern, GateIndex, TermIndex
 
 SCORE_CAP = 6.0  # past this many weight points more keywords add no more certainty
@@ -199,7 +200,7 @@ class Lexicon:
         # Chat messages often separate clauses by a space instead of punctuation ("不会亏的 现在怎么办");
         # only between two Chinese characters, so English clauses stay whole.
         if text[i] == " ":
-            return 0 < i < len(text) - 1 and _is_han(text[i - 1]) and _is_han(text[i + 1])
+            return 0 < i < len(text) - 1 and is_han(text[i - 1]) and is_han(text[i + 1])
         if text[i] == ".":  # an English full stop, not a decimal point ("3.5")
             return i == len(text) - 1 or text[i + 1] == " "
         return text[i] in self._breaks
@@ -207,11 +208,7 @@ class Lexicon:
 
 def _reach(text: str, index: int, chinese: int) -> int:
     """How far a clause may reach from a term: a Chinese character carries about as much as an English word."""
-    return chinese if 0 <= index < len(text) and _is_han(text[index]) else chinese * 3
-
-
-def _is_han(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
+    return chinese if 0 <= index < len(text) and is_han(text[index]) else chinese * 3
 
 
 def _years(number: str) -> int:

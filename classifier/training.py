@@ -89,10 +89,7 @@ def written_english_examples() -> list[Example]:
     Their causes are not learnt: English causes come from the CFPB issues (cfpb.cause), and a
     writer's judgement would teach a second, different convention.
     """
-    examples = packaged_examples(EN_EXAMPLES)
-    for example in examples:
-        example.labels["cause"] = None
-    return examples
+    return _without(packaged_examples(EN_EXAMPLES), "cause")
 
 
 def english_flag_examples() -> list[Example]:
@@ -102,9 +99,12 @@ def english_flag_examples() -> list[Example]:
     the CFPB slice never has (held-out macro-F1 0.680 -> 0.544), so the English business-line and
     cause models stay those of the CFPB slice and the product narratives.
     """
-    examples = packaged_examples(EN_FLAG_EXAMPLES)
+    return _without(packaged_examples(EN_FLAG_EXAMPLES), "business_line", "cause")
+
+
+def _without(examples: list[Example], *dimensions: str) -> list[Example]:
     for example in examples:
-        example.labels["business_line"] = example.labels["cause"] = None
+        example.labels.update(dict.fromkeys(dimensions))
     return examples
 
 
